@@ -1,0 +1,132 @@
+#include "actors/broker.hpp"
+
+#include <atomic>
+
+#include <caf/all.hpp>
+
+#include "actors/clock.hpp"
+#include "actors/directory.hpp"
+#include "actors/gateway.hpp"
+#include "actors/messages.hpp"
+#include "actors/session.hpp"
+#include "actors/stats.hpp"
+#include "protocol/engineio.hpp"
+#include "protocol/json.hpp"
+
+namespace qc {
+
+namespace {
+
+http_response json_ok(std::string body) {
+  return http_response{200, "application/json", std::move(body)};
+}
+
+} // namespace
+
+struct broker::impl {
+  caf::actor_system& system;
+  std::shared_ptr<const settings> cfg;
+  caf::actor directory;
+  caf::actor stats;
+  std::unique_ptr<gateway> gw;
+  std::int64_t started_ms = now_ms();
+  std::atomic<bool> draining{false};
+  bool stopped = false;
+
+  impl(caf::actor_system& sys, std::shared_ptr<const settings> c)
+    : system(sys), cfg(std::move(c)) {
+  }
+
+  caf::actor open_session(std::weak_ptr<connection> conn, const upgrade_request& req) {
+    session_params p;
+    p.cfg = cfg;
+    p.conn = std::move(conn);
+    p.transport = req.path == "/ws" ? transport_kind::json : transport_kind::socketio;
+    p.upgrade = req;
+    p.directory = directory;
+    p.stats = stats;
+    return system.spawn(session_actor, std::move(p));
+  }
+
+  void handle_http(const http_request_info& req, http_responder respond) {
+    auto path = protocol::target_path(req.target);
+    if (req.method != "GET") {
+      respond(http_response{405, "application/json", R"({"error":"method not allowed"})"});
+      return;
+    }
+    if (path == "/health") {
+      std::string body = R"({"status":")";
+      body += draining ? "draining" : "ok";
+      body += R"(","node":)";
+      protocol::write_escaped_string(body, cfg->node_name);
+      body += ",\"uptime_s\":" + std::to_string((now_ms() - started_ms) / 1000) + "}";
+      respond(http_response{draining ? 503u : 200u, "application/json", std::move(body)});
+      return;
+    }
+    if (path == "/stats") {
+      caf::anon_send(stats, get_stats_atom::value,
+                     json_callback{[respond](std::string doc) { respond(json_ok(std::move(doc))); }});
+      return;
+    }
+    if (path == "/api/socketio-status") {
+      // The MyStocks shape, with our statistics inside.
+      caf::anon_send(stats, get_stats_atom::value, json_callback{[respond](std::string doc) {
+                       respond(json_ok(R"({"status":"active","service":"Socket.IO","statistics":)"
+                                       + doc + R"(,"timestamp":)"
+                                       + std::to_string(now_ms() / 1000) + "}"));
+                     }});
+      return;
+    }
+    respond(http_response{404, "application/json", R"({"error":"not found"})"});
+  }
+};
+
+broker::broker(caf::actor_system& system, std::shared_ptr<const settings> cfg)
+  : impl_(std::make_unique<impl>(system, std::move(cfg))) {
+}
+
+broker::~broker() {
+  shutdown();
+}
+
+std::uint16_t broker::start() {
+  auto& d = *impl_;
+  d.directory = d.system.spawn(directory_actor, d.cfg);
+  gateway_hooks hooks;
+  hooks.engineio_paths = {"/socket.io/"};
+  hooks.websocket_paths = {"/ws"};
+  hooks.open_session = [&d](std::weak_ptr<connection> conn, const upgrade_request& req) {
+    return d.open_session(std::move(conn), req);
+  };
+  hooks.handle_http = [&d](const http_request_info& req, http_responder respond) {
+    d.handle_http(req, std::move(respond));
+  };
+  d.gw = std::make_unique<gateway>(d.cfg, std::move(hooks));
+  d.stats = d.system.spawn(stats_actor, d.cfg, d.directory,
+                           [gw = d.gw.get()] { return gw->counters(); });
+  auto port = d.gw->listen();
+  d.gw->run(d.cfg->io_threads);
+  return port;
+}
+
+void broker::shutdown() {
+  auto& d = *impl_;
+  if (d.stopped || !d.gw)
+    return;
+  d.stopped = true;
+  d.draining = true;
+  d.gw->stop_accepting();
+  // Sessions close their sockets with 1001 going away; rooms are stopped. Sockets
+  // whose client never sent CONNECT have no registered session: close those from
+  // the socket side, and their sessions finish when the close completes.
+  caf::anon_send(d.directory, shutdown_atom::value);
+  d.gw->close_all(close_code::going_away, "server shutting down");
+  caf::anon_send_exit(d.stats, caf::exit_reason::user_shutdown);
+  d.directory = nullptr;
+  d.stats = nullptr;
+  // Asio keeps running while the actors finish, so their last writes and closes go out.
+  d.system.await_all_actors_done();
+  d.gw->stop(std::chrono::milliseconds(2000));
+}
+
+} // namespace qc

@@ -1,0 +1,42 @@
+#pragma once
+// The command line and INI options of the broker binaries, on CAF's
+// actor_system_config: every option can be set in conf/quotecast.ini and overridden as
+// --group.name=value; --help lists them.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system_config.hpp>
+
+#include "actors/settings.hpp"
+
+namespace qc {
+
+class broker_config : public caf::actor_system_config {
+public:
+  broker_config();
+
+  /// The settings these options describe; throws std::invalid_argument with a clear
+  /// message for values that make no sense (unknown auth mode, zero intervals, ...).
+  std::shared_ptr<const settings> to_settings() const;
+
+  std::string log_level = "info";
+
+private:
+  // Mirrors of `settings` in the types CAF's option parser understands.
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string data_dir = "./data";
+  std::string node_name = "quotecast";
+  std::size_t io_threads = 1;
+  std::string auth_mode_name = "header";
+  std::vector<std::string> default_roles{"trader", "publisher"};
+  std::size_t ping_interval_ms = 25000;
+  std::size_t ping_timeout_ms = 20000;
+  std::size_t connect_timeout_ms = 45000;
+  std::size_t max_payload = 1000000;
+  settings defaults;
+};
+
+} // namespace qc

@@ -1,0 +1,223 @@
+#include "actors/conformance_session.hpp"
+
+#include <optional>
+#include <set>
+
+#include <caf/all.hpp>
+
+#include "actors/frames.hpp"
+#include "actors/ids.hpp"
+#include "actors/messages.hpp"
+#include "protocol/engineio.hpp"
+#include "protocol/json.hpp"
+#include "protocol/socketio.hpp"
+
+namespace qc {
+
+namespace {
+
+using protocol::sio_packet;
+using protocol::sio_packet_type;
+
+class conformance_core {
+public:
+  conformance_core(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
+                   std::weak_ptr<connection> conn, upgrade_request req)
+    : self_(self), cfg_(std::move(cfg)), conn_(std::move(conn)),
+      socketio_(req.path == "/socket.io/") {
+  }
+
+  void start() {
+    protocol::eio_handshake hs{random_id(), {},
+                               static_cast<std::uint32_t>(cfg_->engineio.ping_interval.count()),
+                               static_cast<std::uint32_t>(cfg_->engineio.ping_timeout.count()),
+                               cfg_->engineio.max_payload};
+    send_text(protocol::encode_eio_open(hs));
+    self_->delayed_send(self_, cfg_->engineio.ping_interval, ping_tick_atom::value);
+    if (socketio_)
+      self_->delayed_send(self_, cfg_->engineio.connect_timeout, connect_due_atom::value);
+  }
+
+  void on_ping_tick() {
+    send_text("2");
+    ++pings_;
+    self_->delayed_send(self_, cfg_->engineio.ping_timeout, pong_due_atom::value, pings_);
+    self_->delayed_send(self_, cfg_->engineio.ping_interval, ping_tick_atom::value);
+  }
+
+  void on_pong_due(std::uint64_t ping) {
+    if (pongs_ < ping)
+      close(close_code::normal, "ping timeout");
+  }
+
+  void on_connect_due() {
+    if (!ever_connected_)
+      close(close_code::normal, "connect timeout");
+  }
+
+  void on_text(const std::string& text) {
+    auto eio = protocol::parse_eio_text(text);
+    if (!eio) {
+      close(close_code::protocol_error, "invalid Engine.IO packet");
+      return;
+    }
+    switch (eio->type) {
+      case protocol::eio_packet_type::pong:
+        pongs_ = pings_;
+        return;
+      case protocol::eio_packet_type::close:
+        close(close_code::normal, "client close");
+        return;
+      case protocol::eio_packet_type::message:
+        break;
+      default:
+        close(close_code::protocol_error, "unexpected Engine.IO packet");
+        return;
+    }
+    if (!socketio_) {
+      send_text(text); // Engine.IO echo
+      return;
+    }
+    if (pending_) {
+      close(close_code::protocol_error, "text frame while attachments were due");
+      return;
+    }
+    auto packet = protocol::parse_sio(eio->data, cfg_->limits.protocol);
+    if (!packet) {
+      close(close_code::protocol_error, packet.error().message);
+      return;
+    }
+    if (packet->attachments > 0) {
+      pending_.emplace(std::move(*packet));
+      return;
+    }
+    on_packet(*packet, {});
+  }
+
+  void on_binary(std::string bytes) {
+    if (!socketio_) {
+      send(out_frame{std::make_shared<const std::string>(std::move(bytes)), true});
+      return;
+    }
+    if (!pending_) {
+      close(close_code::protocol_error, "unexpected binary frame");
+      return;
+    }
+    if (pending_->add(std::move(bytes))) {
+      auto header = std::move(pending_->header());
+      auto attachments = pending_->attachments();
+      pending_.reset();
+      on_packet(header, attachments);
+    }
+  }
+
+  void finish() {
+    self_->quit();
+  }
+
+private:
+  void on_packet(sio_packet& packet, const std::vector<std::string>& attachments) {
+    bool known_nsp = packet.nsp == "/" || packet.nsp == "/custom";
+    switch (packet.type) {
+      case sio_packet_type::connect: {
+        if (!known_nsp) {
+          emit({sio_packet_type::connect_error, packet.nsp, std::nullopt, 0,
+                R"({"message":"Invalid namespace"})"});
+          return;
+        }
+        ever_connected_ = true;
+        namespaces_.insert(packet.nsp);
+        emit({sio_packet_type::connect, packet.nsp, std::nullopt, 0,
+              R"({"sid":")" + random_id() + R"("})"});
+        auto auth = packet.data.empty() ? std::string("{}") : packet.data;
+        emit({sio_packet_type::event, packet.nsp, std::nullopt, 0, R"(["auth",)" + auth + "]"});
+        return;
+      }
+      case sio_packet_type::disconnect:
+        namespaces_.erase(packet.nsp);
+        return;
+      case sio_packet_type::event:
+      case sio_packet_type::binary_event:
+        if (namespaces_.count(packet.nsp) > 0)
+          on_event(packet, attachments);
+        return;
+      default:
+        return;
+    }
+  }
+
+  void on_event(sio_packet& packet, const std::vector<std::string>& attachments) {
+    auto doc = protocol::parse_json(packet.data, cfg_->limits.protocol);
+    if (!doc)
+      return; // parse_sio validated it; nothing else can arrive here
+    rapidjson::Document& args = *doc;
+    std::string name = args[0].GetString();
+    bool binary = packet.type == sio_packet_type::binary_event;
+    if (name == "message") {
+      args[0].SetString("message-back", args.GetAllocator());
+      emit({binary ? sio_packet_type::binary_event : sio_packet_type::event, packet.nsp,
+            std::nullopt, attachments.size(), protocol::to_json(args)},
+           attachments);
+    } else if (name == "message-with-ack" && packet.ack_id) {
+      args.Erase(args.Begin());
+      emit({binary ? sio_packet_type::binary_ack : sio_packet_type::ack, packet.nsp,
+            packet.ack_id, attachments.size(), protocol::to_json(args)},
+           attachments);
+    }
+  }
+
+  void emit(const sio_packet& packet, const std::vector<std::string>& attachments = {}) {
+    send_text(protocol::encode_eio_message(protocol::encode_sio(packet)));
+    for (auto& a : attachments)
+      send(out_frame{std::make_shared<const std::string>(a), true});
+  }
+
+  void send_text(std::string text) {
+    send(make_out_frame(std::move(text)));
+  }
+
+  void send(out_frame frame) {
+    if (auto conn = conn_.lock()) {
+      std::vector<out_frame> batch;
+      batch.push_back(std::move(frame));
+      conn->send(std::move(batch));
+    }
+  }
+
+  void close(close_code code, std::string reason) {
+    if (auto conn = conn_.lock())
+      conn->close(code, std::move(reason));
+    finish();
+  }
+
+  caf::event_based_actor* self_;
+  std::shared_ptr<const settings> cfg_;
+  std::weak_ptr<connection> conn_;
+  bool socketio_;
+  std::set<std::string> namespaces_;
+  std::optional<protocol::binary_assembler> pending_;
+  std::uint64_t pings_ = 0;
+  std::uint64_t pongs_ = 0;
+  bool ever_connected_ = false;
+};
+
+} // namespace
+
+caf::behavior conformance_session(caf::event_based_actor* self,
+                                  std::shared_ptr<const settings> cfg,
+                                  std::weak_ptr<connection> conn, upgrade_request req) {
+  auto core = std::make_shared<conformance_core>(self, std::move(cfg), std::move(conn),
+                                                 std::move(req));
+  core->start();
+  return {
+    [core](ws_text_atom, const std::string& text) { core->on_text(text); },
+    [core](ws_binary_atom, std::string& bytes) { core->on_binary(std::move(bytes)); },
+    [core](ws_closed_atom, const std::string&) { core->finish(); },
+    [core](ping_tick_atom) { core->on_ping_tick(); },
+    [core](pong_due_atom, std::uint64_t ping) { core->on_pong_due(ping); },
+    [core](connect_due_atom) { core->on_connect_due(); },
+    [core](shutdown_atom) { core->finish(); },
+  };
+}
+
+} // namespace qc

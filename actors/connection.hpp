@@ -1,0 +1,47 @@
+#pragma once
+// The boundary between a session actor and its socket.
+//
+// A session actor never touches Beast: it talks to its socket through this small
+// interface, implemented by the gateway on the socket's strand. Every call is
+// thread-safe and returns at once (it posts to the socket's executor). The actor holds
+// only a std::weak_ptr<connection>: the socket object owns itself through its pending
+// I/O and goes away when the peer does.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qc {
+
+/// One outgoing WebSocket message. The bytes are immutable and shared: a broadcast
+/// encodes a frame once and every recipient's queue points at the same buffer.
+struct out_frame {
+  std::shared_ptr<const std::string> bytes;
+  bool binary = false;
+};
+
+/// WebSocket close codes the broker uses (RFC 6455 §7.4.1).
+enum class close_code : std::uint16_t {
+  normal = 1000,
+  going_away = 1001,
+  protocol_error = 1002,
+  policy_violation = 1008,
+  too_big = 1009,
+  internal_error = 1011,
+};
+
+class connection {
+public:
+  virtual ~connection() = default;
+
+  /// Queues frames for writing, in order. Frames queued together are written back to
+  /// back. If the queue would pass its byte bound the connection is closed as a slow
+  /// consumer instead (the session actor then receives `closed`).
+  virtual void send(std::vector<out_frame> frames) = 0;
+
+  /// Flushes what is queued, then closes with a WebSocket close frame.
+  virtual void close(close_code code, std::string reason) = 0;
+};
+
+} // namespace qc

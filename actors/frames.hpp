@@ -1,0 +1,24 @@
+#pragma once
+// Building outgoing frames: once per broadcast for every transport, or once for one
+// session's own transport.
+
+#include <string>
+#include <string_view>
+
+#include "actors/connection.hpp"
+#include "actors/messages.hpp"
+
+namespace qc {
+
+/// Encodes `event` with `payload_json` for both transports, once, to be shared by
+/// every recipient of a broadcast.
+shared_frame make_shared_frame(std::string_view event, std::string_view payload_json);
+
+/// The part of a shared frame that a session of `kind` writes; shares ownership with
+/// `frame`, so no bytes are copied.
+out_frame frame_for(const shared_frame& frame, transport_kind kind);
+
+/// Wraps freshly encoded bytes for one connection.
+out_frame make_out_frame(std::string bytes);
+
+} // namespace qc

@@ -1,0 +1,279 @@
+#include "actors/gateway.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "actors/gateway_shared.hpp"
+#include "actors/ws_connection.hpp"
+#include "protocol/engineio.hpp"
+
+namespace qc {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t max_http_body = 1 << 20;
+constexpr auto http_read_timeout = std::chrono::seconds(30);
+
+bool contains(const std::vector<std::string>& paths, std::string_view path) {
+  return std::find(paths.begin(), paths.end(), path) != paths.end();
+}
+
+/// Engine.IO's rules for a request to an Engine.IO path: EIO=4 and, until HTTP
+/// long-polling arrives, transport=websocket with no session id. Returns the
+/// Engine.IO error code to answer with HTTP 400, if any.
+std::optional<int> engineio_refusal(const protocol::eio_query& q, bool is_upgrade) {
+  if (q.eio != 4)
+    return 5; // Unsupported protocol version
+  if (q.transport != "websocket")
+    return 0; // Transport unknown (polling is not served yet)
+  if (!q.sid.empty())
+    return 1; // Session ID unknown: there are no polling sessions to upgrade
+  if (!is_upgrade)
+    return 3; // Bad request: websocket transport without an upgrade
+  return std::nullopt;
+}
+
+/// One HTTP connection: reads requests, answers them or hands the socket over to a
+/// WebSocket connection on upgrade.
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(tcp::socket&& socket, std::shared_ptr<gateway_shared> shared)
+    : stream_(std::move(socket)), shared_(std::move(shared)) {
+  }
+
+  void run() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&http_session::read_next, shared_from_this()));
+  }
+
+private:
+  void read_next() {
+    parser_.emplace();
+    parser_->body_limit(max_http_body);
+    stream_.expires_after(http_read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      return;
+    }
+    if (ec)
+      return; // timeout or a broken request: drop the connection
+    auto req = parser_->release();
+    auto path = std::string(protocol::target_path(std::string(req.target())));
+    bool upgrade = websocket::is_upgrade(req);
+    bool engineio = contains(shared_->hooks.engineio_paths, path);
+    if (engineio) {
+      auto q = protocol::parse_query(std::string(req.target()));
+      if (auto refusal = engineio_refusal(q, upgrade)) {
+        respond(req, http_response{400, "application/json",
+                                   protocol::encode_eio_http_error(*refusal)});
+        return;
+      }
+    }
+    if (upgrade && (engineio || contains(shared_->hooks.websocket_paths, path))) {
+      upgrade_to_websocket(std::move(req), path, engineio);
+      return;
+    }
+    if (upgrade) {
+      respond(req, http_response{404, "application/json", R"({"error":"no WebSocket here"})"});
+      return;
+    }
+    http_request_info info{std::string(req.method_string()), std::string(req.target()),
+                           req.body()};
+    auto keep_alive = req.keep_alive();
+    auto version = req.version();
+    shared_->hooks.handle_http(
+      info, [self = shared_from_this(), keep_alive, version](http_response res) {
+        asio::post(self->stream_.get_executor(),
+                   [self, keep_alive, version, res = std::move(res)]() mutable {
+                     self->write(std::move(res), keep_alive, version);
+                   });
+      });
+  }
+
+  void upgrade_to_websocket(http::request<http::string_body> req, const std::string& path,
+                            bool engineio) {
+    if (shared_->open_count() >= shared_->cfg->limits.max_connections) {
+      ++shared_->rejected;
+      respond(req, http_response{503, "application/json",
+                                 R"({"error":"connection limit reached"})"});
+      return;
+    }
+    auto q = protocol::parse_query(std::string(req.target()));
+    upgrade_request info;
+    info.path = path;
+    if (auto it = q.params.find("user_id"); it != q.params.end())
+      info.query_user_id = it->second;
+    if (auto it = q.params.find("token"); it != q.params.end())
+      info.query_token = it->second;
+    if (auto it = req.find("X-User-Id"); it != req.end())
+      info.header_user_id = std::string(it->value());
+    beast::error_code ec;
+    auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec)
+      info.remote_address = remote.address().to_string();
+    auto conn = std::make_shared<ws_connection>(std::move(stream_), shared_, engineio);
+    conn->accept(std::move(req), std::move(info));
+  }
+
+  void respond(const http::request<http::string_body>& req, http_response res) {
+    write(std::move(res), req.keep_alive(), req.version());
+  }
+
+  void write(http_response res, bool keep_alive, unsigned version) {
+    auto msg = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(res.status), version);
+    msg->set(http::field::server, "quotecast");
+    msg->set(http::field::content_type, res.content_type);
+    msg->keep_alive(keep_alive);
+    msg->body() = std::move(res.body);
+    msg->prepare_payload();
+    http::async_write(stream_, *msg,
+                      [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+                        if (ec)
+                          return; // the client went away mid-response
+                        if (!msg->keep_alive()) {
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+                          return;
+                        }
+                        self->read_next();
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<gateway_shared> shared_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+} // namespace
+
+struct gateway::impl {
+  asio::io_context ioc;
+  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
+  tcp::acceptor acceptor{asio::make_strand(ioc)};
+  std::shared_ptr<gateway_shared> shared = std::make_shared<gateway_shared>();
+  std::vector<std::thread> threads;
+
+  void accept_next() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec,
+                                                         tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open())
+        return; // stop_accepting() closed the acceptor
+      if (!ec) {
+        socket.set_option(tcp::no_delay(true), ec); // fan-out must not wait on Nagle
+        std::make_shared<http_session>(std::move(socket), shared)->run();
+      }
+      accept_next();
+    });
+  }
+};
+
+gateway::gateway(std::shared_ptr<const settings> cfg, gateway_hooks hooks)
+  : impl_(std::make_unique<impl>()) {
+  impl_->shared->cfg = std::move(cfg);
+  impl_->shared->hooks = std::move(hooks);
+}
+
+gateway::~gateway() {
+  if (!impl_->threads.empty())
+    stop(std::chrono::milliseconds(0));
+}
+
+std::uint16_t gateway::listen() {
+  auto& cfg = *impl_->shared->cfg;
+  beast::error_code ec;
+  auto address = asio::ip::make_address(cfg.host, ec);
+  if (ec)
+    throw std::runtime_error("invalid host address '" + cfg.host + "': " + ec.message());
+  tcp::endpoint endpoint{address, cfg.port};
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec)
+    acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acc.bind(endpoint, ec);
+  if (!ec)
+    acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + cfg.host + ":" + std::to_string(cfg.port)
+                             + ": " + ec.message());
+  return acc.local_endpoint().port();
+}
+
+void gateway::run(std::size_t threads) {
+  asio::dispatch(impl_->acceptor.get_executor(), [this] { impl_->accept_next(); });
+  for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i)
+    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+void gateway::stop_accepting() {
+  asio::post(impl_->acceptor.get_executor(), [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec); // already closed is fine
+  });
+}
+
+namespace {
+
+std::vector<std::shared_ptr<ws_connection>> snapshot(gateway_shared& shared) {
+  std::vector<std::shared_ptr<ws_connection>> out;
+  std::lock_guard guard{shared.mutex};
+  for (auto& [ptr, weak] : shared.open)
+    if (auto conn = weak.lock())
+      out.push_back(std::move(conn));
+  return out;
+}
+
+} // namespace
+
+void gateway::close_all(close_code code, const std::string& reason) {
+  for (auto& conn : snapshot(*impl_->shared))
+    conn->close(code, reason);
+}
+
+std::size_t gateway::open_connections() const {
+  return impl_->shared->open_count();
+}
+
+void gateway::stop(std::chrono::milliseconds grace) {
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (open_connections() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (auto& conn : snapshot(*impl_->shared))
+    conn->cut();
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    t.join();
+  impl_->threads.clear();
+}
+
+gateway_counters gateway::counters() const {
+  auto& s = *impl_->shared;
+  return gateway_counters{s.accepted.load(), s.rejected.load(), s.slow_consumers.load(),
+                          s.oversize.load()};
+}
+
+} // namespace qc

@@ -1,0 +1,30 @@
+#pragma once
+// Who is on the other end of a connection, as decided at CONNECT.
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace qc {
+
+struct identity {
+  std::string user_id;
+  std::vector<std::string> roles;
+  bool anonymous = true; // anonymous guests ("anon-<sid>") save nothing
+
+  bool has_role(const std::string& role) const {
+    return std::find(roles.begin(), roles.end(), role) != roles.end();
+  }
+};
+
+/// What the gateway learned from the HTTP upgrade request; the session decides the
+/// identity from it according to `auth.mode`.
+struct upgrade_request {
+  std::string path;           // "/socket.io/", "/ws", "/engine.io/"
+  std::string query_user_id;  // user_id query parameter
+  std::string header_user_id; // X-User-Id header
+  std::string query_token;    // token query parameter (/ws), for JWT later
+  std::string remote_address;
+};
+
+} // namespace qc

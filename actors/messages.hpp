@@ -1,0 +1,184 @@
+#pragma once
+// The message vocabulary of the broker: every atom and every struct that actors send
+// each other, on one page. Handlers take these by const& so a broadcast payload is
+// never copied per receiver.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+namespace qc {
+
+// -- atoms -------------------------------------------------------------------------
+
+// socket -> session
+using ws_text_atom = caf::atom_constant<caf::atom("ws_text")>;
+using ws_binary_atom = caf::atom_constant<caf::atom("ws_binary")>;
+using ws_closed_atom = caf::atom_constant<caf::atom("ws_closed")>;
+// session timers
+using ping_tick_atom = caf::atom_constant<caf::atom("ping_tick")>;
+using pong_due_atom = caf::atom_constant<caf::atom("pong_due")>;
+using connect_due_atom = caf::atom_constant<caf::atom("conn_due")>;
+// rooms and fan-out
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using members_atom = caf::atom_constant<caf::atom("members")>;
+using room_done_atom = caf::atom_constant<caf::atom("room_done")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
+// directory
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using unregister_atom = caf::atom_constant<caf::atom("unregist")>;
+using list_rooms_atom = caf::atom_constant<caf::atom("list_rooms")>;
+using listing_atom = caf::atom_constant<caf::atom("listing")>;
+// statistics and lifecycle
+using get_stats_atom = caf::atom_constant<caf::atom("get_stats")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+
+// -- shared frames -------------------------------------------------------------------
+
+/// One event encoded once per transport. A broadcast builds one of these and every
+/// recipient session picks the encoding of its own transport; nobody re-encodes.
+struct wire_frame {
+  std::string socketio; // Engine.IO message packet, e.g. 42["room_message",{...}]
+  std::string json;     // plain JSON, e.g. {"event":"room_message","data":{...}}
+};
+using shared_frame = std::shared_ptr<const wire_frame>;
+
+enum class transport_kind : std::uint8_t { socketio, json };
+
+// -- membership ----------------------------------------------------------------------
+
+/// A session as a room sees it.
+struct member_info {
+  std::string sid;
+  std::string user_id;
+  std::vector<std::string> roles;
+  caf::actor session;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_info& x) {
+  return f(caf::meta::type_name("member_info"), x.sid, x.user_id, x.roles, x.session);
+}
+
+/// The room's answer to a join.
+struct join_reply {
+  bool ok = false;
+  caf::actor room;            // send room messages here while a member
+  std::uint32_t members = 0;  // members after the join
+  bool already_member = false;
+  std::string error;          // why not, when !ok
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
+  return f(caf::meta::type_name("join_reply"), x.ok, x.room, x.members,
+           x.already_member, x.error);
+}
+
+/// Narrows a room broadcast to a role or a user (PROTOCOL.md §3 `target`); empty
+/// fields mean "everyone".
+struct audience {
+  std::string role;
+  std::string user_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, audience& x) {
+  return f(caf::meta::type_name("audience"), x.role, x.user_id);
+}
+
+struct member_brief {
+  std::string sid;
+  std::string user_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_brief& x) {
+  return f(caf::meta::type_name("member_brief"), x.sid, x.user_id);
+}
+
+/// A room as listed by `list_rooms`.
+struct room_brief {
+  std::string name;
+  std::uint32_t members = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_brief& x) {
+  return f(caf::meta::type_name("room_brief"), x.name, x.members);
+}
+
+// -- statistics ----------------------------------------------------------------------
+
+struct room_stats {
+  std::string name;
+  std::uint64_t members = 0;
+  std::uint64_t joins = 0;
+  std::uint64_t leaves = 0;
+  std::uint64_t messages = 0;
+  std::int64_t created_ms = 0;
+  std::int64_t last_message_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_stats& x) {
+  return f(caf::meta::type_name("room_stats"), x.name, x.members, x.joins, x.leaves,
+           x.messages, x.created_ms, x.last_message_ms);
+}
+
+struct connection_stats {
+  std::string sid;
+  std::string user_id;
+  std::string transport;
+  std::uint64_t messages_in = 0;
+  std::uint64_t messages_out = 0;
+  std::uint64_t errors = 0;
+  std::uint64_t rooms = 0;
+  std::int64_t connected_ms = 0;
+  std::int64_t last_activity_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connection_stats& x) {
+  return f(caf::meta::type_name("connection_stats"), x.sid, x.user_id, x.transport,
+           x.messages_in, x.messages_out, x.errors, x.rooms, x.connected_ms,
+           x.last_activity_ms);
+}
+
+/// Everything the directory knows, for the stats actor to ask further.
+struct directory_listing {
+  std::vector<caf::actor> sessions;
+  std::vector<caf::actor> rooms;
+  std::uint64_t total_users = 0;
+  std::uint64_t connections_opened = 0;
+  std::uint64_t connections_closed = 0;
+  std::uint64_t rooms_created = 0;
+  std::uint64_t rooms_retired = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, directory_listing& x) {
+  return f(caf::meta::type_name("directory_listing"), x.sessions, x.rooms, x.total_users,
+           x.connections_opened, x.connections_closed, x.rooms_created, x.rooms_retired);
+}
+
+/// How a finished statistics document gets back to an HTTP request on an Asio
+/// thread: the stats actor calls it (it posts to the socket's strand). Local only.
+struct json_callback {
+  std::function<void(std::string)> deliver;
+};
+
+} // namespace qc
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::shared_frame)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::json_callback)

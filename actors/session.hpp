@@ -1,0 +1,35 @@
+#pragma once
+// One session actor per WebSocket connection: the protocol state of that connection
+// (Engine.IO heartbeat, Socket.IO namespace and acks, or the plain-JSON codec), its
+// identity, its rooms, and its statistics. It turns client events into messages to
+// the directory and rooms, and frames from them into writes on its connection.
+//
+// Messages:
+//   (ws_text_atom, text) / (ws_binary_atom, bytes) / (ws_closed_atom, reason)  socket
+//   (deliver_atom, shared_frame)                                               fan-out
+//   (get_stats_atom)                          -> connection_stats
+//   (shutdown_atom)                           closes with 1001 going away, quits
+
+#include <memory>
+
+#include <caf/fwd.hpp>
+
+#include "actors/connection.hpp"
+#include "actors/identity.hpp"
+#include "actors/messages.hpp"
+#include "actors/settings.hpp"
+
+namespace qc {
+
+struct session_params {
+  std::shared_ptr<const settings> cfg;
+  std::weak_ptr<connection> conn;
+  transport_kind transport = transport_kind::socketio;
+  upgrade_request upgrade;
+  caf::actor directory;
+  caf::actor stats;
+};
+
+caf::behavior session_actor(caf::event_based_actor* self, session_params params);
+
+} // namespace qc

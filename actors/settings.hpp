@@ -1,0 +1,46 @@
+#pragma once
+// The broker's settings, read once from the configuration and then shared read-only
+// (std::shared_ptr<const settings>) by the gateway and every actor.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/limits.hpp"
+
+namespace qc {
+
+enum class auth_mode { none, header };
+
+struct engineio_settings {
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
+  std::chrono::milliseconds connect_timeout{45000}; // no Socket.IO CONNECT by then: close
+  std::size_t max_payload = 1000000;                // bytes per WebSocket message
+};
+
+struct limit_settings {
+  std::size_t max_connections = 19000;        // the machine allows ~19,900 descriptors
+  std::size_t max_rooms = 100000;             // rooms in the whole broker
+  std::size_t max_rooms_per_connection = 100;
+  std::size_t events_per_second = 100;        // token bucket per connection, burst = rate
+  std::size_t max_outbound_bytes = 8u << 20;  // queued but unwritten bytes per connection
+  std::size_t max_listed_connections = 1000;  // per-connection rows in /stats
+  protocol::limits protocol;                  // JSON depth, fields, content size, ...
+};
+
+struct settings {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string data_dir = "./data";
+  std::string node_name = "quotecast";
+  std::size_t io_threads = 1;
+  auth_mode auth = auth_mode::header;
+  std::vector<std::string> default_roles{"trader", "publisher"};
+  engineio_settings engineio;
+  limit_settings limits;
+};
+
+} // namespace qc

@@ -1,0 +1,31 @@
+#pragma once
+// The stats actor: asks the directory, every room and every session for their
+// figures and assembles the /stats document (PROTOCOL.md §8).
+//
+// Messages:
+//   (get_stats_atom)                 -> std::string (JSON), for `request get_stats`
+//   (get_stats_atom, json_callback)  -> void; calls back with the JSON (HTTP handlers)
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include <caf/fwd.hpp>
+
+#include "actors/settings.hpp"
+
+namespace qc {
+
+/// Counters the gateway keeps (it is not an actor): read through a thread-safe getter.
+struct gateway_counters {
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t slow_consumer_disconnects = 0;
+  std::uint64_t oversize_disconnects = 0;
+};
+
+caf::behavior stats_actor(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
+                          caf::actor directory,
+                          std::function<gateway_counters()> read_gateway);
+
+} // namespace qc

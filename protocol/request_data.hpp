@@ -1,0 +1,28 @@
+#pragma once
+// Encoders for the `data` of successful `request` responses (PROTOCOL.md §3).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace qc::protocol {
+
+/// list_rooms: [{"room":"market_600519","members":3},...]
+std::string encode_room_list(const std::vector<std::pair<std::string, std::uint32_t>>& rooms);
+
+/// room_members: {"room":"r","count":N,"members":[{"sid":"..","user_id":".."},...]}
+std::string encode_room_members(std::string_view room,
+                                const std::vector<std::pair<std::string, std::string>>& members);
+
+/// get_subscriptions: {"rooms":[..],"streams":[..],"saved":{"rooms":[..],"streams":[..]}}
+std::string encode_subscriptions(const std::vector<std::string>& rooms,
+                                 const std::vector<std::string>& streams,
+                                 const std::vector<std::string>& saved_rooms,
+                                 const std::vector<std::string>& saved_streams);
+
+/// send_to_user / broadcast: {"delivered":N}
+std::string encode_delivered(std::uint64_t count);
+
+} // namespace qc::protocol
