@@ -39,6 +39,8 @@ using register_atom = caf::atom_constant<caf::atom("register")>;
 using unregister_atom = caf::atom_constant<caf::atom("unregist")>;
 using list_rooms_atom = caf::atom_constant<caf::atom("list_rooms")>;
 using listing_atom = caf::atom_constant<caf::atom("listing")>;
+// quotecast-conformance: the `auth` emit that follows a namespace CONNECT
+using emit_auth_atom = caf::atom_constant<caf::atom("emit_auth")>;
 // statistics and lifecycle
 using get_stats_atom = caf::atom_constant<caf::atom("get_stats")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;

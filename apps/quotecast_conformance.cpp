@@ -54,7 +54,7 @@ private:
 int main(int argc, char** argv) {
   qc::broker_config cfg;
   // The suites' expectations; each can still be overridden on the command line.
-  cfg.set("port", 3000);
+  cfg.set("global.port", 3000);
   cfg.set("engineio.ping-interval", 300);
   cfg.set("engineio.ping-timeout", 200);
   cfg.set("engineio.connect-timeout", 1000);
