@@ -19,8 +19,7 @@ broker_config::broker_config() {
     .add(port, "port", "TCP port for HTTP and WebSocket (0: pick a free one)")
     .add(data_dir, "data-dir", "directory for the database and other state")
     .add(node_name, "node-name", "this node's name in /health and /stats")
-    .add(io_threads, "io-threads", "Asio threads serving sockets")
-    .add(log_level, "log-level", "error, warning, info or debug");
+    .add(io_threads, "io-threads", "Asio threads serving sockets");
   opt_group{custom_options_, "engineio"}
     .add(ping_interval_ms, "ping-interval", "ms between server pings")
     .add(ping_timeout_ms, "ping-timeout", "ms to wait for a pong before closing")

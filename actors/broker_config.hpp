@@ -21,8 +21,6 @@ public:
   /// message for values that make no sense (unknown auth mode, zero intervals, ...).
   std::shared_ptr<const settings> to_settings() const;
 
-  std::string log_level = "info";
-
 private:
   // Mirrors of `settings` in the types CAF's option parser understands.
   std::string host = "127.0.0.1";

@@ -125,6 +125,10 @@ private:
     bool known_nsp = packet.nsp == "/" || packet.nsp == "/custom";
     switch (packet.type) {
       case sio_packet_type::connect: {
+        if (namespaces_.count(packet.nsp) > 0) {
+          close(close_code::protocol_error, "second CONNECT to a connected namespace");
+          return;
+        }
         if (!known_nsp) {
           emit({sio_packet_type::connect_error, packet.nsp, std::nullopt, 0,
                 R"({"message":"Invalid namespace"})"});
@@ -142,16 +146,23 @@ private:
                             packet.nsp, auth);
         return;
       }
+      default:
+        break;
+    }
+    if (namespaces_.count(packet.nsp) == 0) {
+      close(close_code::protocol_error, "packet for a namespace not connected");
+      return;
+    }
+    switch (packet.type) {
       case sio_packet_type::disconnect:
         namespaces_.erase(packet.nsp);
         return;
       case sio_packet_type::event:
       case sio_packet_type::binary_event:
-        if (namespaces_.count(packet.nsp) > 0)
-          on_event(packet, attachments);
+        on_event(packet, attachments);
         return;
       default:
-        return;
+        return; // acks from the client: nothing was asked
     }
   }
 

@@ -66,8 +66,11 @@ public:
   void start() {
     if (p_.transport == transport_kind::json) {
       // /ws has no namespace handshake: the connection is the session.
-      if (!identify())
+      if (!identify()) {
+        send_error("error", error_code::auth_failed, "invalid user id", {});
+        close(close_code::policy_violation, "invalid user id");
         return;
+      }
       send_event("connect_response", connect_payload());
       return;
     }
@@ -202,8 +205,12 @@ private:
       on_namespace_connect(packet);
       return;
     }
-    if (packet.nsp != "/" || !connected_)
-      return; // packets for a namespace this client is not in are ignored, as upstream
+    if (packet.nsp != "/" || !connected_) {
+      // As the official server: any packet but CONNECT for a namespace the client is
+      // not in is an invalid state, and closes the connection.
+      close(close_code::protocol_error, "packet for a namespace not connected");
+      return;
+    }
     switch (packet.type) {
       case sio_packet_type::disconnect:
         leave_everything();
@@ -250,8 +257,10 @@ private:
       send_raw(protocol::encode_eio_message(protocol::encode_sio(refuse)));
       return;
     }
-    if (connected_)
-      return; // a second CONNECT for "/" changes nothing
+    if (connected_) {
+      close(close_code::protocol_error, "second CONNECT to a connected namespace");
+      return;
+    }
     if (!identify()) {
       protocol::sio_packet refuse{sio_packet_type::connect_error, "/", std::nullopt, 0,
                                   R"({"message":"invalid user id","data":{"error_code":"AUTH_FAILED"}})"};
