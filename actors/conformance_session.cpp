@@ -116,6 +116,12 @@ public:
       emit({sio_packet_type::event, nsp, std::nullopt, 0, R"(["auth",)" + auth + "]"});
   }
 
+  /// Tells the socket one more inbound frame is handled (read flow control).
+  void consumed() {
+    if (auto conn = conn_.lock())
+      conn->consumed();
+  }
+
   void finish() {
     self_->quit();
   }
@@ -230,8 +236,14 @@ caf::behavior conformance_session(caf::event_based_actor* self,
                                                  std::move(req));
   core->start();
   return {
-    [core](ws_text_atom, const std::string& text) { core->on_text(text); },
-    [core](ws_binary_atom, std::string& bytes) { core->on_binary(std::move(bytes)); },
+    [core](ws_text_atom, const std::string& text) {
+      core->on_text(text);
+      core->consumed();
+    },
+    [core](ws_binary_atom, std::string& bytes) {
+      core->on_binary(std::move(bytes));
+      core->consumed();
+    },
     [core](ws_closed_atom, const std::string&) { core->finish(); },
     [core](ping_tick_atom) { core->on_ping_tick(); },
     [core](pong_due_atom, std::uint64_t ping) { core->on_pong_due(ping); },

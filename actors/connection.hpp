@@ -7,6 +7,7 @@
 // only a std::weak_ptr<connection>: the socket object owns itself through its pending
 // I/O and goes away when the peer does.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,6 +40,13 @@ public:
   /// back. If the queue would pass its byte bound the connection is closed as a slow
   /// consumer instead (the session actor then receives `closed`).
   virtual void send(std::vector<out_frame> frames) = 0;
+
+  /// The session has handled one inbound frame. The connection stops reading while
+  /// `max_unhandled_frames` frames wait in the session's mailbox, so a client that
+  /// sends faster than its session works is held back by TCP, not buffered.
+  virtual void consumed() = 0;
+
+  static constexpr std::size_t max_unhandled_frames = 64;
 
   /// Flushes what is queued, then closes with a WebSocket close frame.
   virtual void close(close_code code, std::string reason) = 0;

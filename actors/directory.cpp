@@ -126,7 +126,8 @@ caf::behavior directory_actor(caf::event_based_actor* self,
       if (it == st->users.end())
         return 0;
       for (auto& sid : it->second)
-        self->send(st->sessions[sid].session, deliver_atom::value, frame);
+        if (auto s = st->sessions.find(sid); s != st->sessions.end())
+          self->send(s->second.session, deliver_atom::value, frame);
       return static_cast<std::uint32_t>(it->second.size());
     },
     [st](listing_atom) {

@@ -155,6 +155,12 @@ public:
     write(frame_for(frame, p_.transport));
   }
 
+  /// Tells the socket one more inbound frame is handled (read flow control).
+  void consumed() {
+    if (auto conn = p_.conn.lock())
+      conn->consumed();
+  }
+
   connection_stats stats() {
     stats_.rooms = rooms_.size();
     stats_.user_id = who_.user_id;
@@ -634,8 +640,14 @@ caf::behavior session_actor(caf::event_based_actor* self, session_params params)
   auto core = std::make_shared<session_core>(self, std::move(params));
   core->start();
   return {
-    [core](ws_text_atom, const std::string& text) { core->on_text(text); },
-    [core](ws_binary_atom, std::string& bytes) { core->on_binary(std::move(bytes)); },
+    [core](ws_text_atom, const std::string& text) {
+      core->on_text(text);
+      core->consumed();
+    },
+    [core](ws_binary_atom, std::string& bytes) {
+      core->on_binary(std::move(bytes));
+      core->consumed();
+    },
     [core](ws_closed_atom, const std::string&) { core->on_closed(); },
     [core](deliver_atom, const shared_frame& frame) { core->on_deliver(frame); },
     [core](ping_tick_atom) { core->on_ping_tick(); },

@@ -73,10 +73,29 @@ void ws_connection::on_read(beast::error_code ec, std::size_t) {
   }
   auto bytes = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
+  auto unhandled = ++unhandled_;
   if (ws_.got_text())
     caf::anon_send(session_, ws_text_atom::value, std::move(bytes));
   else
     caf::anon_send(session_, ws_binary_atom::value, std::move(bytes));
+  if (unhandled >= max_unhandled_frames) {
+    read_paused_ = true; // consumed() resumes once the session has caught up
+    return;
+  }
+  read_next();
+}
+
+void ws_connection::consumed() {
+  // Called from the session's thread. Crossing the half-way mark downwards happens
+  // once per pause, so this posts rarely; resume_reading() ignores a needless post.
+  if (--unhandled_ == max_unhandled_frames / 2)
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->resume_reading(); });
+}
+
+void ws_connection::resume_reading() {
+  if (!read_paused_ || closing_)
+    return;
+  read_paused_ = false;
   read_next();
 }
 

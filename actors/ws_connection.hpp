@@ -3,6 +3,7 @@
 // session actor, writes the frames the actor queues, one write in flight at a time,
 // with a byte bound on what waits. Lives on its own strand; owned by its pending I/O.
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -33,6 +34,7 @@ public:
 
   void send(std::vector<out_frame> frames) override;
   void close(close_code code, std::string reason) override;
+  void consumed() override;
 
   /// Cuts the TCP connection at once (shutdown after the grace period).
   void cut();
@@ -40,6 +42,7 @@ public:
 private:
   void on_accept(beast::error_code ec, const upgrade_request& info);
   void read_next();
+  void resume_reading();
   void on_read(beast::error_code ec, std::size_t bytes);
   void enqueue(std::vector<out_frame> frames);
   void write_next();
@@ -57,6 +60,8 @@ private:
   bool writing_ = false;
   std::optional<beast::websocket::close_reason> close_after_writes_;
   bool closing_ = false;
+  std::atomic<std::size_t> unhandled_{0}; // frames sent to the session, not yet handled
+  bool read_paused_ = false;
 };
 
 } // namespace qc
