@@ -1,5 +1,6 @@
 // Configured limits: each breach gets its error and the connection stays usable.
 #include "tests/integration/broker_under_test.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/json_doc.hpp"
 
 #include <thread>
@@ -45,4 +46,44 @@ TEST_CASE("events beyond limits.events-per-second are RATE_LIMIT_EXCEEDED") {
   REQUIRE(c.emit("ping", "{}"));
   CHECK(c.wait_event("pong"));
   CHECK(c.is_open());
+}
+
+TEST_CASE("a client that stops reading is closed as a slow consumer and holds nobody up") {
+  // A small outbound bound, and no rate limit in the way of the sender.
+  broker_under_test broker({"--limits.max-outbound-bytes=262144",
+                            "--limits.events-per-second=100000"});
+  sio_client sloth, reader, sender;
+  connect_as(sloth, broker, "sloth");
+  connect_as(reader, broker, "reader");
+  connect_as(sender, broker, "sender");
+  join_room(sloth, "firehose");
+  join_room(reader, "firehose");
+  join_room(sender, "firehose");
+  // Drain the membership announcements so the readers' inboxes hold only messages.
+  reader.read_for(std::chrono::milliseconds(100));
+  sender.read_for(std::chrono::milliseconds(100));
+  while (reader.wait_event("room_member_joined", std::chrono::milliseconds(1))) {}
+  // 300 messages of 60 KB: 18 MB, far past what the sloth's socket buffers and its
+  // 256 KB queue hold. The sloth never reads from here on.
+  const std::string bulk(60000, 'x');
+  constexpr int messages = 300;
+  for (int i = 0; i < messages; ++i) {
+    auto content = std::to_string(i) + ":" + bulk;
+    REQUIRE(sender.emit("room_message", text_message("firehose", content)));
+    auto got = reader.wait_event("room_message");
+    REQUIRE_MESSAGE(got, got.error());
+    // In order and complete: the reader is not held back by the sloth.
+    CHECK(json_doc(*got).str("/content").rfind(std::to_string(i) + ":", 0) == 0);
+    REQUIRE(sender.wait_event("room_message"));
+  }
+  // Reading now, the sloth gets what its socket held, then the close.
+  auto closed = sloth.wait_closed(std::chrono::seconds(20));
+  REQUIRE_MESSAGE(closed, closed.error());
+  CHECK(closed->close_code == 1008);
+  CHECK(closed->close_reason == "slow consumer");
+  auto r = http_get(broker.host(), broker.port(), "/stats");
+  json_doc stats(r.body);
+  CHECK(stats.integer("/backpressure/slow_consumer_disconnects") == 1);
+  CHECK(stats.integer("/connections/total_connections") == 2);
+  CHECK(reader.is_open());
 }
