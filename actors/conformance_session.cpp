@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 
 #include "actors/frames.hpp"
+#include "actors/heartbeat.hpp"
 #include "actors/ids.hpp"
 #include "actors/messages.hpp"
 #include "protocol/engineio.hpp"
@@ -24,29 +25,19 @@ public:
   conformance_core(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
                    std::weak_ptr<connection> conn, upgrade_request req)
     : self_(self), cfg_(std::move(cfg)), conn_(std::move(conn)),
-      socketio_(req.path == "/socket.io/") {
+      socketio_(req.path == "/socket.io/"), heartbeat_(self, cfg_->engineio) {
   }
 
   void start() {
-    protocol::eio_handshake hs{random_id(), {},
-                               static_cast<std::uint32_t>(cfg_->engineio.ping_interval.count()),
-                               static_cast<std::uint32_t>(cfg_->engineio.ping_timeout.count()),
-                               cfg_->engineio.max_payload};
-    send_text(protocol::encode_eio_open(hs));
-    self_->delayed_send(self_, cfg_->engineio.ping_interval, ping_tick_atom::value);
-    if (socketio_)
-      self_->delayed_send(self_, cfg_->engineio.connect_timeout, connect_due_atom::value);
+    send_text(heartbeat_.open(socketio_));
   }
 
   void on_ping_tick() {
-    send_text("2");
-    ++pings_;
-    self_->delayed_send(self_, cfg_->engineio.ping_timeout, pong_due_atom::value, pings_);
-    self_->delayed_send(self_, cfg_->engineio.ping_interval, ping_tick_atom::value);
+    send_text(heartbeat_.ping());
   }
 
   void on_pong_due(std::uint64_t ping) {
-    if (pongs_ < ping)
+    if (heartbeat_.overdue(ping))
       close(close_code::normal, "ping timeout");
   }
 
@@ -63,7 +54,7 @@ public:
     }
     switch (eio->type) {
       case protocol::eio_packet_type::pong:
-        pongs_ = pings_;
+        heartbeat_.pong();
         return;
       case protocol::eio_packet_type::close:
         close(close_code::normal, "client close");
@@ -222,8 +213,7 @@ private:
   bool socketio_;
   std::set<std::string> namespaces_;
   std::optional<protocol::binary_assembler> pending_;
-  std::uint64_t pings_ = 0;
-  std::uint64_t pongs_ = 0;
+  engineio_heartbeat heartbeat_;
   bool ever_connected_ = false;
 };
 

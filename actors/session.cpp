@@ -10,6 +10,7 @@
 
 #include "actors/clock.hpp"
 #include "actors/frames.hpp"
+#include "actors/heartbeat.hpp"
 #include "actors/ids.hpp"
 #include "actors/rate_limiter.hpp"
 #include "protocol/client_events.hpp"
@@ -54,7 +55,8 @@ public:
   session_core(caf::event_based_actor* self, session_params params)
     : self_(self),
       p_(std::move(params)),
-      limiter_(p_.cfg->limits.events_per_second) {
+      limiter_(p_.cfg->limits.events_per_second),
+      heartbeat_(self, p_.cfg->engineio) {
     stats_.sid = random_id();
     stats_.transport = p_.transport == transport_kind::socketio ? "websocket" : "json";
     stats_.connected_ms = now_ms();
@@ -74,14 +76,7 @@ public:
       send_event("connect_response", connect_payload());
       return;
     }
-    protocol::eio_handshake hs;
-    hs.sid = random_id();
-    hs.ping_interval_ms = static_cast<std::uint32_t>(p_.cfg->engineio.ping_interval.count());
-    hs.ping_timeout_ms = static_cast<std::uint32_t>(p_.cfg->engineio.ping_timeout.count());
-    hs.max_payload = p_.cfg->engineio.max_payload;
-    send_raw(protocol::encode_eio_open(hs));
-    self_->delayed_send(self_, p_.cfg->engineio.ping_interval, ping_tick_atom::value);
-    self_->delayed_send(self_, p_.cfg->engineio.connect_timeout, connect_due_atom::value);
+    send_raw(heartbeat_.open(true));
   }
 
   /// The socket is gone (peer closed, error, or our own close completed).
@@ -98,15 +93,11 @@ public:
   void on_ping_tick() {
     if (finished_)
       return;
-    send_raw("2");
-    ++pings_sent_;
-    self_->delayed_send(self_, p_.cfg->engineio.ping_timeout, pong_due_atom::value,
-                        pings_sent_);
-    self_->delayed_send(self_, p_.cfg->engineio.ping_interval, ping_tick_atom::value);
+    send_raw(heartbeat_.ping());
   }
 
   void on_pong_due(std::uint64_t ping) {
-    if (pongs_seen_ < ping)
+    if (heartbeat_.overdue(ping))
       close(close_code::normal, "ping timeout");
   }
 
@@ -176,7 +167,7 @@ private:
     }
     switch (eio->type) {
       case protocol::eio_packet_type::pong:
-        pongs_seen_ = pings_sent_;
+        heartbeat_.pong();
         return;
       case protocol::eio_packet_type::ping: // not sent by v4 clients; answer anyway
         send_raw("3" + std::string(eio->data));
@@ -624,10 +615,9 @@ private:
   identity who_;
   connection_stats stats_;
   rate_limiter limiter_;
+  engineio_heartbeat heartbeat_;
   std::unordered_map<std::string, caf::actor> rooms_;
   std::optional<protocol::binary_assembler> pending_binary_;
-  std::uint64_t pings_sent_ = 0;
-  std::uint64_t pongs_seen_ = 0;
   bool connected_ = false;      // in namespace "/" now
   bool ever_connected_ = false; // for the connect timeout
   bool registered_ = false;

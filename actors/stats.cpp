@@ -16,6 +16,21 @@ namespace {
 
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+void put_count(json_writer& w, const char* key, std::uint64_t value) {
+  w.Key(key);
+  w.Uint64(value);
+}
+
+void put_time(json_writer& w, const char* key, std::int64_t value) {
+  w.Key(key);
+  w.Int64(value);
+}
+
+void put_text(json_writer& w, const char* key, const std::string& value) {
+  w.Key(key);
+  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
 /// What one /stats question has gathered so far.
 struct gathering {
   directory_listing listing;
@@ -35,14 +50,10 @@ struct stats_state {
 void write_connections(json_writer& w, const gathering& g, const settings& cfg) {
   w.Key("connections");
   w.StartObject();
-  w.Key("total_connections");
-  w.Uint64(g.listing.sessions.size());
-  w.Key("total_users");
-  w.Uint64(g.listing.total_users);
-  w.Key("opened");
-  w.Uint64(g.listing.connections_opened);
-  w.Key("closed");
-  w.Uint64(g.listing.connections_closed);
+  put_count(w, "total_connections", g.listing.sessions.size());
+  put_count(w, "total_users", g.listing.total_users);
+  put_count(w, "opened", g.listing.connections_opened);
+  put_count(w, "closed", g.listing.connections_closed);
   std::map<std::string, std::uint64_t> per_user;
   for (auto& c : g.connections)
     ++per_user[c.user_id];
@@ -64,29 +75,19 @@ void write_connections(json_writer& w, const gathering& g, const settings& cfg) 
       break;
     ++listed;
     w.StartObject();
-    w.Key("sid");
-    w.String(c.sid.c_str(), static_cast<rapidjson::SizeType>(c.sid.size()));
-    w.Key("user_id");
-    w.String(c.user_id.c_str(), static_cast<rapidjson::SizeType>(c.user_id.size()));
-    w.Key("transport");
-    w.String(c.transport.c_str(), static_cast<rapidjson::SizeType>(c.transport.size()));
-    w.Key("messages_in");
-    w.Uint64(c.messages_in);
-    w.Key("messages_out");
-    w.Uint64(c.messages_out);
-    w.Key("errors");
-    w.Uint64(c.errors);
-    w.Key("rooms");
-    w.Uint64(c.rooms);
-    w.Key("connected_at");
-    w.Int64(c.connected_ms);
-    w.Key("last_activity");
-    w.Int64(c.last_activity_ms);
+    put_text(w, "sid", c.sid);
+    put_text(w, "user_id", c.user_id);
+    put_text(w, "transport", c.transport);
+    put_count(w, "messages_in", c.messages_in);
+    put_count(w, "messages_out", c.messages_out);
+    put_count(w, "errors", c.errors);
+    put_count(w, "rooms", c.rooms);
+    put_time(w, "connected_at", c.connected_ms);
+    put_time(w, "last_activity", c.last_activity_ms);
     w.EndObject();
   }
   w.EndArray();
-  w.Key("listed");
-  w.Uint64(listed);
+  put_count(w, "listed", listed);
   w.Key("truncated");
   w.Bool(listed < g.connections.size());
   w.EndObject();
@@ -103,39 +104,25 @@ void write_rooms(json_writer& w, const gathering& g) {
   }
   w.Key("rooms");
   w.StartObject();
-  w.Key("total_rooms");
-  w.Uint64(g.rooms.size());
-  w.Key("active_rooms");
-  w.Uint64(active);
-  w.Key("total_members");
-  w.Uint64(members);
-  w.Key("total_join_events");
-  w.Uint64(joins);
-  w.Key("total_leave_events");
-  w.Uint64(leaves);
-  w.Key("total_messages");
-  w.Uint64(messages);
-  w.Key("rooms_created");
-  w.Uint64(g.listing.rooms_created);
-  w.Key("rooms_retired");
-  w.Uint64(g.listing.rooms_retired);
+  put_count(w, "total_rooms", g.rooms.size());
+  put_count(w, "active_rooms", active);
+  put_count(w, "total_members", members);
+  put_count(w, "total_join_events", joins);
+  put_count(w, "total_leave_events", leaves);
+  put_count(w, "total_messages", messages);
+  put_count(w, "rooms_created", g.listing.rooms_created);
+  put_count(w, "rooms_retired", g.listing.rooms_retired);
   w.Key("rooms");
   w.StartObject();
   for (auto& r : g.rooms) {
     w.Key(r.name.c_str(), static_cast<rapidjson::SizeType>(r.name.size()));
     w.StartObject();
-    w.Key("members");
-    w.Uint64(r.members);
-    w.Key("joins");
-    w.Uint64(r.joins);
-    w.Key("leaves");
-    w.Uint64(r.leaves);
-    w.Key("messages");
-    w.Uint64(r.messages);
-    w.Key("created_at");
-    w.Int64(r.created_ms);
-    w.Key("last_message_at");
-    w.Int64(r.last_message_ms);
+    put_count(w, "members", r.members);
+    put_count(w, "joins", r.joins);
+    put_count(w, "leaves", r.leaves);
+    put_count(w, "messages", r.messages);
+    put_time(w, "created_at", r.created_ms);
+    put_time(w, "last_message_at", r.last_message_ms);
     w.EndObject();
   }
   w.EndObject();
@@ -147,28 +134,21 @@ std::string render(const gathering& g, const stats_state& st) {
   json_writer w(buf);
   auto now = now_ms();
   w.StartObject();
-  w.Key("node");
-  w.String(st.cfg->node_name.c_str());
-  w.Key("timestamp");
-  w.Int64(now);
-  w.Key("uptime_seconds");
-  w.Int64((now - st.started_ms) / 1000);
+  put_text(w, "node", st.cfg->node_name);
+  put_time(w, "timestamp", now);
+  put_time(w, "uptime_seconds", (now - st.started_ms) / 1000);
   write_connections(w, g, *st.cfg);
   write_rooms(w, g);
   auto gw = st.read_gateway();
   w.Key("gateway");
   w.StartObject();
-  w.Key("accepted");
-  w.Uint64(gw.accepted);
-  w.Key("rejected");
-  w.Uint64(gw.rejected);
-  w.Key("oversize_disconnects");
-  w.Uint64(gw.oversize_disconnects);
+  put_count(w, "accepted", gw.accepted);
+  put_count(w, "rejected", gw.rejected);
+  put_count(w, "oversize_disconnects", gw.oversize_disconnects);
   w.EndObject();
   w.Key("backpressure");
   w.StartObject();
-  w.Key("slow_consumer_disconnects");
-  w.Uint64(gw.slow_consumer_disconnects);
+  put_count(w, "slow_consumer_disconnects", gw.slow_consumer_disconnects);
   w.EndObject();
   w.EndObject();
   return buf.GetString();
