@@ -17,8 +17,7 @@ run_suite() {
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ "${QC_SKIP_SANITIZERS:-0}" != "1" ]; then
-  # detect_leaks=0: CAF 0.17 keeps a few singletons alive until exit by design.
-  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DQC_SANITIZE=ON
 fi
