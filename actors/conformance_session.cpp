@@ -87,7 +87,7 @@ public:
 
   void on_binary(std::string bytes) {
     if (!socketio_) {
-      send(out_frame{std::make_shared<const std::string>(std::move(bytes)), true});
+      send(out_frame{std::make_shared<const std::string>(std::move(bytes)), true, {}});
       return;
     }
     if (!pending_) {
@@ -186,7 +186,7 @@ private:
   void emit(const sio_packet& packet, const std::vector<std::string>& attachments = {}) {
     send_text(protocol::encode_eio_message(protocol::encode_sio(packet)));
     for (auto& a : attachments)
-      send(out_frame{std::make_shared<const std::string>(a), true});
+      send(out_frame{std::make_shared<const std::string>(a), true, {}});
   }
 
   void send_text(std::string text) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qc {
@@ -20,6 +21,11 @@ namespace qc {
 struct out_frame {
   std::shared_ptr<const std::string> bytes;
   bool binary = false;
+  /// Non-empty for stream_data: the symbol. Past the soft outbound limit a queued,
+  /// unwritten frame with the same key is replaced by the newer one and the skipped
+  /// count is written into it as "conflated":N (PROTOCOL.md §9). Points into the
+  /// frame that `bytes` keeps alive.
+  std::string_view conflate_key;
 };
 
 /// WebSocket close codes the broker uses (RFC 6455 §7.4.1).

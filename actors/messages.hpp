@@ -14,6 +14,8 @@
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "protocol/client_events.hpp"
+
 namespace qc {
 
 // -- atoms -------------------------------------------------------------------------
@@ -41,6 +43,16 @@ using list_rooms_atom = caf::atom_constant<caf::atom("list_rooms")>;
 using listing_atom = caf::atom_constant<caf::atom("listing")>;
 // quotecast-conformance: the `auth` emit that follows a namespace CONNECT
 using emit_auth_atom = caf::atom_constant<caf::atom("emit_auth")>;
+// market data
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using stream_sub_atom = caf::atom_constant<caf::atom("stream_sub")>;
+using stream_unsub_atom = caf::atom_constant<caf::atom("stream_uns")>;
+using stream_filter_atom = caf::atom_constant<caf::atom("stream_flt")>;
+using market_data_atom = caf::atom_constant<caf::atom("mkt_data")>;
+using stream_idle_atom = caf::atom_constant<caf::atom("strm_idle")>;
+using idle_check_atom = caf::atom_constant<caf::atom("idle_chk")>;
+// feeds
+using feed_tick_atom = caf::atom_constant<caf::atom("feed_tick")>;
 // statistics and lifecycle
 using get_stats_atom = caf::atom_constant<caf::atom("get_stats")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
@@ -52,6 +64,7 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 struct wire_frame {
   std::string socketio; // Engine.IO message packet, e.g. 42["room_message",{...}]
   std::string json;     // plain JSON, e.g. {"event":"room_message","data":{...}}
+  std::string conflate_key; // stream_data: the symbol; a slow consumer keeps only the newest per key
 };
 using shared_frame = std::shared_ptr<const wire_frame>;
 
@@ -174,6 +187,31 @@ typename Inspector::result_type inspect(Inspector& f, directory_listing& x) {
            x.connections_opened, x.connections_closed, x.rooms_created, x.rooms_retired);
 }
 
+// -- market data -------------------------------------------------------------------
+
+/// Ticks on their way to their streams: from feeds, `publish` events, POST /publish.
+using tick_batch = std::vector<protocol::tick>;
+
+/// The market's answer to a publish: ticks taken, and ticks dropped as duplicates.
+struct publish_result {
+  std::uint32_t accepted = 0;
+  std::uint32_t duplicates = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, publish_result& x) {
+  return f(caf::meta::type_name("publish_result"), x.accepted, x.duplicates);
+}
+
+/// A stream's answer to a subscribe or a filter update.
+struct stream_reply {
+  bool ok = false;
+  std::string error_code;           // STREAM_NOT_FOUND, SUBSCRIBER_NOT_FOUND, SUBSCRIPTION_FAILED
+  std::string error;                // human text when !ok
+  std::vector<std::string> fields;  // the filter as applied
+  shared_frame snapshot;            // last value for this filter, or null; "snapshot":true
+};
+
 /// How a finished statistics document gets back to an HTTP request on an Asio
 /// thread: the stats actor calls it (it posts to the socket's strand). Local only.
 struct json_callback {
@@ -184,3 +222,5 @@ struct json_callback {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::shared_frame)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::json_callback)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::tick_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::stream_reply)
