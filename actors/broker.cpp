@@ -1,17 +1,24 @@
 #include "actors/broker.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 #include <caf/all.hpp>
 
 #include "actors/clock.hpp"
 #include "actors/directory.hpp"
+#include "actors/feed_replay.hpp"
+#include "actors/feed_simulated.hpp"
 #include "actors/gateway.hpp"
+#include "actors/market.hpp"
 #include "actors/messages.hpp"
 #include "actors/session.hpp"
 #include "actors/stats.hpp"
 #include "protocol/engineio.hpp"
+#include "protocol/client_events.hpp"
 #include "protocol/json.hpp"
+#include "protocol/request_data.hpp"
+#include "protocol/server_events.hpp"
 
 namespace qc {
 
@@ -27,7 +34,9 @@ struct broker::impl {
   caf::actor_system& system;
   std::shared_ptr<const settings> cfg;
   caf::actor directory;
+  caf::actor market;
   caf::actor stats;
+  std::vector<caf::actor> feeds;
   std::unique_ptr<gateway> gw;
   std::int64_t started_ms = now_ms();
   std::atomic<bool> draining{false};
@@ -45,11 +54,59 @@ struct broker::impl {
     p.upgrade = req;
     p.directory = directory;
     p.stats = stats;
+    p.market = market;
     return system.spawn(session_actor, std::move(p));
+  }
+
+  /// POST /publish: one tick or an array of ticks (PROTOCOL.md §5), for the publisher
+  /// role; answers {"ok":true,"accepted":N,"duplicates":M}.
+  void publish_over_http(const http_request_info& req, http_responder respond) {
+    auto error = [&](unsigned status, protocol::error_code code, const std::string& message) {
+      respond(http_response{status, "application/json", protocol::encode_error(code, message)});
+    };
+    bool allowed = std::any_of(cfg->default_roles.begin(), cfg->default_roles.end(),
+                               [](auto& r) { return r == "publisher" || r == "admin"; });
+    if (!allowed) {
+      error(403, protocol::error_code::permission_denied, "publishing needs the publisher role");
+      return;
+    }
+    auto doc = protocol::parse_json(req.body, cfg->limits.protocol);
+    if (!doc) {
+      error(400, doc.error().code, doc.error().message);
+      return;
+    }
+    auto ticks = protocol::parse_ticks(*doc, cfg->limits.protocol);
+    if (!ticks) {
+      error(400, ticks.error().code, ticks.error().message);
+      return;
+    }
+    // A one-shot actor asks the market and answers; the Asio thread never waits.
+    system.spawn([market = market, batch = tick_batch(std::move(ticks->ticks)),
+                  respond](caf::event_based_actor* self) {
+      self->request(market, std::chrono::seconds(10), publish_atom::value, batch)
+        .then(
+          [self, respond](const publish_result& r) {
+            respond(json_ok(protocol::encode_publish_ack(r.accepted, r.duplicates)));
+            self->quit();
+          },
+          [self, respond](const caf::error&) {
+            respond(http_response{503, "application/json",
+                                  protocol::encode_error(protocol::error_code::service_unavailable,
+                                                         "market service unavailable")});
+            self->quit();
+          });
+    });
   }
 
   void handle_http(const http_request_info& req, http_responder respond) {
     auto path = protocol::target_path(req.target);
+    if (path == "/publish") {
+      if (req.method != "POST")
+        respond(http_response{405, "application/json", R"({"error":"use POST"})"});
+      else
+        publish_over_http(req, std::move(respond));
+      return;
+    }
     if (req.method != "GET") {
       respond(http_response{405, "application/json", R"({"error":"method not allowed"})"});
       return;
@@ -92,6 +149,11 @@ broker::~broker() {
 std::uint16_t broker::start() {
   auto& d = *impl_;
   d.directory = d.system.spawn(directory_actor, d.cfg);
+  d.market = d.system.spawn(market_actor, d.cfg);
+  if (d.cfg->feed.simulated)
+    d.feeds.push_back(d.system.spawn(simulated_feed, d.cfg->feed, d.market));
+  if (!d.cfg->feed.replay_file.empty())
+    d.feeds.push_back(d.system.spawn(replay_feed, d.cfg->feed, d.market));
   gateway_hooks hooks;
   hooks.engineio_paths = {"/socket.io/"};
   hooks.websocket_paths = {"/ws"};
@@ -102,7 +164,7 @@ std::uint16_t broker::start() {
     d.handle_http(req, std::move(respond));
   };
   d.gw = std::make_unique<gateway>(d.cfg, std::move(hooks));
-  d.stats = d.system.spawn(stats_actor, d.cfg, d.directory,
+  d.stats = d.system.spawn(stats_actor, d.cfg, d.directory, d.market,
                            [gw = d.gw.get()] { return gw->counters(); });
   auto port = d.gw->listen();
   d.gw->run(d.cfg->io_threads);
@@ -116,13 +178,18 @@ void broker::shutdown() {
   d.stopped = true;
   d.draining = true;
   d.gw->stop_accepting();
+  for (auto& feed : d.feeds) // the simulated feed never stops by itself
+    caf::anon_send_exit(feed, caf::exit_reason::user_shutdown);
+  d.feeds.clear();
   // Sessions close their sockets with 1001 going away; rooms are stopped. Sockets
   // whose client never sent CONNECT have no registered session: close those from
   // the socket side, and their sessions finish when the close completes.
   caf::anon_send(d.directory, shutdown_atom::value);
   d.gw->close_all(close_code::going_away, "server shutting down");
   caf::anon_send_exit(d.stats, caf::exit_reason::user_shutdown);
+  caf::anon_send(d.market, shutdown_atom::value);
   d.directory = nullptr;
+  d.market = nullptr;
   d.stats = nullptr;
   // Asio keeps running while the actors finish, so their last writes and closes go out.
   d.system.await_all_actors_done();

@@ -28,12 +28,28 @@ broker_config::broker_config() {
   opt_group{custom_options_, "auth"}
     .add(auth_mode_name, "mode", "none or header (jwt and optional come with auth)")
     .add(default_roles, "default-roles", "roles of every connection in modes none/header");
+  auto& feed = defaults.feed;
+  opt_group{custom_options_, "feed"}
+    .add(feed.simulated, "simulated", "run the simulated feed (a random walk over symbols-file)")
+    .add(feed.rate, "rate", "simulated ticks per second, all symbols together")
+    .add(feed.symbols_file, "symbols-file", "simulated symbols: 'SYMBOL START_PRICE' per line")
+    .add(feed.seed, "seed", "random seed of the simulated feed (0: random)")
+    .add(feed.replay_file, "replay-file", "CSV of ticks to replay (header row with 'symbol')")
+    .add(feed.replay_speed, "replay-speed", "replay pace: 1 as recorded, 10 ten times faster, 0 flat out")
+    .add(feed.replay_loop, "replay-loop", "start the replay over at the end of the file");
+  opt_group{custom_options_, "stream"}
+    .add(defaults.stream.buffer_size, "buffer-size", "ticks kept per symbol (ring buffer, get_market_data, snapshots)")
+    .add(defaults.stream.default_fields, "default-fields", "fields of a subscription that names none")
+    .add(stream_idle_timeout_ms, "idle-timeout", "ms without subscribers or ticks before a stream goes away");
   opt_group{custom_options_, "limits"}
     .add(lim.max_connections, "max-connections", "open WebSockets (more get HTTP 503)")
     .add(lim.max_rooms, "max-rooms", "rooms in the whole broker")
     .add(lim.max_rooms_per_connection, "max-rooms-per-connection", "rooms one connection may join")
     .add(lim.events_per_second, "events-per-second", "client events per second per connection")
+    .add(lim.soft_outbound_bytes, "soft-outbound-bytes", "queued bytes per connection past which stream_data is conflated per symbol")
     .add(lim.max_outbound_bytes, "max-outbound-bytes", "queued bytes per connection before it is closed as a slow consumer")
+    .add(lim.max_streams, "max-streams", "symbol streams in the whole broker")
+    .add(lim.max_streams_per_connection, "max-streams-per-connection", "streams one connection may subscribe to")
     .add(lim.max_listed_connections, "max-listed-connections", "per-connection rows in /stats")
     .add(lim.protocol.max_json_depth, "max-json-depth", "nesting depth of inbound JSON")
     .add(lim.protocol.max_fields, "max-fields", "fields per stream filter")
@@ -66,6 +82,12 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
   s->engineio.ping_timeout = std::chrono::milliseconds(ping_timeout_ms);
   s->engineio.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
   s->engineio.max_payload = max_payload;
+  if (s->stream.buffer_size == 0 || stream_idle_timeout_ms == 0)
+    throw std::invalid_argument("stream.buffer-size and stream.idle-timeout must be positive");
+  if (s->limits.soft_outbound_bytes > s->limits.max_outbound_bytes)
+    throw std::invalid_argument("limits.soft-outbound-bytes must not exceed limits.max-outbound-bytes");
+  s->stream.idle_timeout = std::chrono::milliseconds(stream_idle_timeout_ms);
+  validate(s->feed);
   return s;
 }
 

@@ -34,6 +34,7 @@ private:
   std::size_t ping_timeout_ms = 20000;
   std::size_t connect_timeout_ms = 45000;
   std::size_t max_payload = 1000000;
+  std::size_t stream_idle_timeout_ms = 60000;
   settings defaults;
 };
 

@@ -4,10 +4,11 @@
 
 namespace qc {
 
-shared_frame make_shared_frame(std::string_view event, std::string_view payload_json) {
+shared_frame make_shared_frame(std::string_view event, std::string_view payload_json,
+                               std::string_view conflate_key) {
   return std::make_shared<const wire_frame>(
     wire_frame{protocol::frame_sio_event(event, payload_json),
-               protocol::frame_ws_event(event, payload_json), {}});
+               protocol::frame_ws_event(event, payload_json), std::string(conflate_key)});
 }
 
 out_frame frame_for(const shared_frame& frame, transport_kind kind) {

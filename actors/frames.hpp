@@ -12,7 +12,9 @@ namespace qc {
 
 /// Encodes `event` with `payload_json` for both transports, once, to be shared by
 /// every recipient of a broadcast.
-shared_frame make_shared_frame(std::string_view event, std::string_view payload_json);
+/// `conflate_key` (stream_data: the symbol) lets a slow consumer keep only the newest.
+shared_frame make_shared_frame(std::string_view event, std::string_view payload_json,
+                               std::string_view conflate_key = {});
 
 /// The part of a shared frame that a session of `kind` writes; shares ownership with
 /// `frame`, so no bytes are copied.

@@ -50,6 +50,29 @@ std::optional<int> engineio_refusal(const protocol::eio_query& q, bool is_upgrad
   return std::nullopt;
 }
 
+/// What Beast's handshake would refuse in an upgrade request (websocket::is_upgrade
+/// has checked the method, version, Connection and Upgrade already), checked here
+/// because the connection answers the handshake itself. A wrong version gets 426 with
+/// the version we speak (RFC 6455 §4.4).
+struct handshake_refusal {
+  unsigned status;
+  std::string message;
+};
+
+std::optional<handshake_refusal> check_handshake(const http::request<http::string_body>& req) {
+  auto key = req[http::field::sec_websocket_key];
+  if (key.empty())
+    return handshake_refusal{400, "Missing Sec-WebSocket-Key"};
+  if (key.size() > 24) // base64 of 16 bytes, as Beast requires
+    return handshake_refusal{400, "Invalid Sec-WebSocket-Key"};
+  auto version = req[http::field::sec_websocket_version];
+  if (version.empty())
+    return handshake_refusal{400, "Missing Sec-WebSocket-Version"};
+  if (version != "13")
+    return handshake_refusal{426, "Unsupported Sec-WebSocket-Version"};
+  return std::nullopt;
+}
+
 /// One HTTP connection: reads requests, answers them or hands the socket over to a
 /// WebSocket connection on upgrade.
 class http_session : public std::enable_shared_from_this<http_session> {
@@ -120,6 +143,10 @@ private:
                                  R"({"error":"connection limit reached"})"});
       return;
     }
+    if (auto refusal = check_handshake(req)) {
+      refuse_handshake(req, *refusal);
+      return;
+    }
     auto q = protocol::parse_query(std::string(req.target()));
     upgrade_request info;
     info.path = path;
@@ -133,8 +160,27 @@ private:
     auto remote = stream_.socket().remote_endpoint(ec);
     if (!ec)
       info.remote_address = remote.address().to_string();
-    auto conn = std::make_shared<ws_connection>(std::move(stream_), shared_, engineio);
-    conn->accept(std::move(req), std::move(info));
+    // Bytes the client sent after its request belong to the WebSocket stream.
+    auto early = beast::buffers_to_string(buffer_.data());
+    stream_.expires_never();
+    auto conn = std::make_shared<ws_connection>(stream_.release_socket(), shared_, engineio);
+    conn->accept(req, std::move(info), std::move(early));
+  }
+
+  void refuse_handshake(const http::request<http::string_body>& req,
+                        const handshake_refusal& refusal) {
+    auto msg = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(refusal.status), req.version());
+    msg->set(http::field::server, "quotecast");
+    msg->set(http::field::content_type, "text/plain");
+    if (refusal.status == 426)
+      msg->set(http::field::sec_websocket_version, "13");
+    msg->keep_alive(false);
+    msg->body() = refusal.message;
+    msg->prepare_payload();
+    http::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    });
   }
 
   void respond(const http::request<http::string_body>& req, http_response res) {
@@ -273,7 +319,7 @@ void gateway::stop(std::chrono::milliseconds grace) {
 gateway_counters gateway::counters() const {
   auto& s = *impl_->shared;
   return gateway_counters{s.accepted.load(), s.rejected.load(), s.slow_consumers.load(),
-                          s.oversize.load()};
+                          s.oversize.load(), s.conflated.load()};
 }
 
 } // namespace qc

@@ -22,6 +22,7 @@ struct gateway_shared {
   std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> slow_consumers{0};
   std::atomic<std::uint64_t> oversize{0};
+  std::atomic<std::uint64_t> conflated{0}; // queued frames replaced by a newer one of their key
 
   mutable std::mutex mutex;
   std::unordered_map<const ws_connection*, std::weak_ptr<ws_connection>> open;

@@ -33,6 +33,7 @@ using join_atom = caf::atom_constant<caf::atom("join")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using members_atom = caf::atom_constant<caf::atom("members")>;
 using room_done_atom = caf::atom_constant<caf::atom("room_done")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
@@ -168,6 +169,27 @@ typename Inspector::result_type inspect(Inspector& f, connection_stats& x) {
   return f(caf::meta::type_name("connection_stats"), x.sid, x.user_id, x.transport,
            x.messages_in, x.messages_out, x.errors, x.rooms, x.connected_ms,
            x.last_activity_ms);
+}
+
+struct stream_stats {
+  std::string symbol;
+  std::uint64_t subscriber_count = 0;
+  std::uint64_t peak_subscribers = 0;
+  std::uint64_t ticks = 0;              // accepted
+  std::uint64_t duplicates_dropped = 0;
+  std::uint64_t messages_sent = 0;      // deliveries to subscribers
+  std::uint64_t filters = 0;            // distinct field sets, i.e. encodings per tick
+  std::uint64_t buffer_size = 0;
+  std::uint64_t seq = 0;
+  std::int64_t last_update_ms = 0;
+  std::int64_t created_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_stats& x) {
+  return f(caf::meta::type_name("stream_stats"), x.symbol, x.subscriber_count,
+           x.peak_subscribers, x.ticks, x.duplicates_dropped, x.messages_sent, x.filters,
+           x.buffer_size, x.seq, x.last_update_ms, x.created_ms);
 }
 
 /// Everything the directory knows, for the stats actor to ask further.

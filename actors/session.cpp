@@ -146,6 +146,16 @@ public:
     write(frame_for(frame, p_.transport));
   }
 
+  /// Hands everything in the outbox to the socket at once (see write()).
+  void flush() {
+    flush_pending_ = false;
+    if (outbox_.empty())
+      return;
+    if (auto conn = p_.conn.lock())
+      conn->send(std::move(outbox_));
+    outbox_.clear();
+  }
+
   /// Tells the socket one more inbound frame is handled (read flow control).
   void consumed() {
     if (auto conn = p_.conn.lock())
@@ -404,25 +414,98 @@ private:
     send_reply("pong", protocol::encode_pong(now_ms()), ack);
   }
 
-  // Market streams and publishing arrive with the streaming step; until then say so
-  // explicitly rather than pretend.
-  void handle(const protocol::subscribe_stream&, const ack_token& ack) {
-    streams_not_yet(ack);
-  }
-  void handle(const protocol::unsubscribe_stream&, const ack_token& ack) {
-    streams_not_yet(ack);
-  }
-  void handle(const protocol::stream_filter_update&, const ack_token& ack) {
-    streams_not_yet(ack);
-  }
-  void handle(const protocol::publish_ticks&, const ack_token& ack) {
-    send_error("error", error_code::service_unavailable,
-               "market data publishing is not enabled on this broker", ack);
+  // -- market streams ----------------------------------------------------------------
+
+  void handle(const protocol::subscribe_stream& ev, const ack_token& ack) {
+    if (!streams_.count(ev.symbol)
+        && streams_.size() >= p_.cfg->limits.max_streams_per_connection) {
+      send_error("stream_error", error_code::subscription_failed,
+                 "stream limit of "
+                   + std::to_string(p_.cfg->limits.max_streams_per_connection)
+                   + " per connection reached",
+                 ack);
+      return;
+    }
+    // await: the snapshot and every later tick of this stream come after the
+    // stream_subscribed reply, and this client's next events wait for it.
+    self_->request(p_.market, caf::infinite, stream_sub_atom::value, ev.symbol, stats_.sid,
+                   caf::actor_cast<caf::actor>(self_), ev.fields)
+      .await(
+        [this, ev, ack](const stream_reply& reply) {
+          if (!reply.ok) {
+            send_error("stream_error", stream_error_code(reply.error_code), reply.error, ack);
+            return;
+          }
+          streams_[ev.symbol] = reply.fields;
+          send_reply("stream_subscribed",
+                     protocol::encode_stream_subscribed(ev.symbol, reply.fields, now_ms()), ack);
+          if (reply.snapshot)
+            on_deliver(reply.snapshot);
+        },
+        [this, ack](const caf::error&) {
+          send_error("stream_error", error_code::service_unavailable,
+                     "market service unavailable", ack);
+        });
   }
 
-  void streams_not_yet(const ack_token& ack) {
-    send_error("stream_error", error_code::service_unavailable,
-               "market streams are not enabled on this broker", ack);
+  void handle(const protocol::unsubscribe_stream& ev, const ack_token& ack) {
+    if (streams_.erase(ev.symbol) == 0) {
+      send_error("stream_error", error_code::unsubscription_failed,
+                 "not subscribed to " + ev.symbol, ack);
+      return;
+    }
+    self_->send(p_.market, stream_unsub_atom::value, ev.symbol, stats_.sid);
+    send_reply("stream_unsubscribed", protocol::encode_stream_unsubscribed(ev.symbol, now_ms()),
+               ack);
+  }
+
+  void handle(const protocol::stream_filter_update& ev, const ack_token& ack) {
+    if (!streams_.count(ev.symbol)) {
+      send_error("stream_error", error_code::subscriber_not_found,
+                 "not subscribed to " + ev.symbol + "; subscribe_market_stream first", ack);
+      return;
+    }
+    self_->request(p_.market, caf::infinite, stream_filter_atom::value, ev.symbol, stats_.sid,
+                   ev.fields)
+      .await(
+        [this, ev, ack](const stream_reply& reply) {
+          if (!reply.ok) {
+            send_error("stream_error", stream_error_code(reply.error_code), reply.error, ack);
+            return;
+          }
+          streams_[ev.symbol] = reply.fields;
+          send_reply("stream_filter_updated",
+                     protocol::encode_stream_filter_updated(ev.symbol, reply.fields, now_ms()),
+                     ack);
+        },
+        [this, ack](const caf::error&) {
+          send_error("stream_error", error_code::service_unavailable,
+                     "market service unavailable", ack);
+        });
+  }
+
+  void handle(const protocol::publish_ticks& ev, const ack_token& ack) {
+    if (!who_.has_role("publisher") && !who_.has_role("admin")) {
+      send_error("error", error_code::permission_denied,
+                 "publish needs the publisher or admin role", ack);
+      return;
+    }
+    self_->request(p_.market, caf::infinite, publish_atom::value, tick_batch(ev.ticks))
+      .then(
+        [this, ack](const publish_result& r) {
+          if (ack.wanted())
+            send_ack(ack, protocol::encode_publish_ack(r.accepted, r.duplicates));
+        },
+        [this, ack](const caf::error&) {
+          send_error("error", error_code::service_unavailable, "market service unavailable",
+                     ack);
+        });
+  }
+
+  static error_code stream_error_code(const std::string& name) {
+    if (auto code = protocol::parse_error_code(name))
+      return *code;
+    return error_code::subscription_failed;
   }
 
   void handle(const protocol::request_in& req, const ack_token& ack) {
@@ -467,8 +550,13 @@ private:
         for (auto& [name, room] : rooms_)
           rooms.push_back(name);
         std::sort(rooms.begin(), rooms.end());
+        std::vector<std::string> symbols;
+        symbols.reserve(streams_.size());
+        for (auto& [symbol, fields] : streams_)
+          symbols.push_back(symbol);
+        std::sort(symbols.begin(), symbols.end());
         // Saved subscriptions arrive with persistence; an empty list is the truth today.
-        respond_ok(req, protocol::encode_subscriptions(rooms, {}, {}, {}), ack);
+        respond_ok(req, protocol::encode_subscriptions(rooms, symbols, {}, {}), ack);
         return;
       }
       case request_action::get_stats:
@@ -486,6 +574,18 @@ private:
         send_targeted(req, ack);
         return;
       case request_action::get_market_data:
+        self_->request(p_.market, caf::infinite, market_data_atom::value, req.symbol,
+                       req.limit.value_or(0))
+          .then(
+            [this, req, ack](const std::string& data) {
+              if (data.empty())
+                respond_error(req.request_id, req.trace_id, error_code::stream_not_found,
+                              "no market data for " + req.symbol, ack);
+              else
+                respond_ok(req, data, ack);
+            },
+            [this, req, ack](const caf::error&) { unavailable(req, ack); });
+        return;
       case request_action::get_offline_messages:
         respond_error(req.request_id, req.trace_id, error_code::service_unavailable,
                       std::string(protocol::to_string(req.action))
@@ -579,15 +679,21 @@ private:
     write(make_out_frame(std::move(bytes)));
   }
 
+  /// Frames wait in `outbox_` until this actor has worked through what is in its
+  /// mailbox: the flush message queues behind the deliveries already there, so under
+  /// load one hand-over to the socket carries many frames, and at light load the flush
+  /// follows at once.
   void write(out_frame frame) {
-    if (auto conn = p_.conn.lock()) {
-      std::vector<out_frame> batch;
-      batch.push_back(std::move(frame));
-      conn->send(std::move(batch));
+    outbox_.push_back(std::move(frame));
+    if (!flush_pending_) {
+      flush_pending_ = true;
+      self_->send(self_, flush_atom::value);
     }
   }
 
+
   void close(close_code code, std::string reason) {
+    flush(); // what was said before the close goes out before it
     if (auto conn = p_.conn.lock())
       conn->close(code, std::move(reason));
     finish();
@@ -597,6 +703,9 @@ private:
     for (auto& [name, room] : rooms_)
       self_->send(p_.directory, leave_atom::value, name, stats_.sid);
     rooms_.clear();
+    for (auto& [symbol, fields] : streams_)
+      self_->send(p_.market, stream_unsub_atom::value, symbol, stats_.sid);
+    streams_.clear();
   }
 
   /// Leaves every room, unregisters and quits; safe to call more than once.
@@ -617,6 +726,9 @@ private:
   rate_limiter limiter_;
   engineio_heartbeat heartbeat_;
   std::unordered_map<std::string, caf::actor> rooms_;
+  std::vector<out_frame> outbox_; // written on the next flush
+  bool flush_pending_ = false;
+  std::unordered_map<std::string, std::vector<std::string>> streams_; // symbol -> fields
   std::optional<protocol::binary_assembler> pending_binary_;
   bool connected_ = false;      // in namespace "/" now
   bool ever_connected_ = false; // for the connect timeout
@@ -640,6 +752,7 @@ caf::behavior session_actor(caf::event_based_actor* self, session_params params)
     },
     [core](ws_closed_atom, const std::string&) { core->on_closed(); },
     [core](deliver_atom, const shared_frame& frame) { core->on_deliver(frame); },
+    [core](flush_atom) { core->flush(); },
     [core](ping_tick_atom) { core->on_ping_tick(); },
     [core](pong_due_atom, std::uint64_t ping) { core->on_pong_due(ping); },
     [core](connect_due_atom) { core->on_connect_due(); },

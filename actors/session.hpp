@@ -28,6 +28,7 @@ struct session_params {
   upgrade_request upgrade;
   caf::actor directory;
   caf::actor stats;
+  caf::actor market;
 };
 
 caf::behavior session_actor(caf::event_based_actor* self, session_params params);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/feed_settings.hpp"
 #include "protocol/limits.hpp"
 
 namespace qc {
@@ -34,6 +35,12 @@ struct limit_settings {
   protocol::limits protocol;                  // JSON depth, fields, content size, ...
 };
 
+struct stream_settings {
+  std::size_t buffer_size = 1000;                                    // ticks kept per symbol
+  std::vector<std::string> default_fields{"price", "volume", "timestamp"};
+  std::chrono::milliseconds idle_timeout{60000}; // no subscribers and no ticks this long: gone
+};
+
 struct settings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
@@ -44,6 +51,8 @@ struct settings {
   std::vector<std::string> default_roles{"trader", "publisher"};
   engineio_settings engineio;
   limit_settings limits;
+  feed_settings feed;
+  stream_settings stream;
 };
 
 } // namespace qc

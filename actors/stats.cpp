@@ -36,6 +36,7 @@ struct gathering {
   directory_listing listing;
   std::vector<connection_stats> connections;
   std::vector<room_stats> rooms;
+  std::vector<stream_stats> streams;
   std::size_t outstanding = 0;
   std::function<void(std::string)> done;
 };
@@ -43,6 +44,7 @@ struct gathering {
 struct stats_state {
   std::shared_ptr<const settings> cfg;
   caf::actor directory;
+  caf::actor market;
   std::function<gateway_counters()> read_gateway;
   std::int64_t started_ms = now_ms();
 };
@@ -129,6 +131,44 @@ void write_rooms(json_writer& w, const gathering& g) {
   w.EndObject();
 }
 
+void write_streams(json_writer& w, const gathering& g) {
+  std::uint64_t subscribers = 0, peak = 0, sent = 0, duplicates = 0, ticks = 0;
+  for (auto& s : g.streams) {
+    subscribers += s.subscriber_count;
+    peak = std::max(peak, s.peak_subscribers);
+    sent += s.messages_sent;
+    duplicates += s.duplicates_dropped;
+    ticks += s.ticks;
+  }
+  w.Key("streams");
+  w.StartObject();
+  put_count(w, "active_streams", g.streams.size());
+  put_count(w, "total_subscribers", subscribers);
+  put_count(w, "peak_subscribers", peak);
+  put_count(w, "total_ticks", ticks);
+  put_count(w, "total_messages_sent", sent);
+  put_count(w, "total_duplicates_dropped", duplicates);
+  w.Key("streams");
+  w.StartObject();
+  for (auto& s : g.streams) {
+    w.Key(s.symbol.c_str(), static_cast<rapidjson::SizeType>(s.symbol.size()));
+    w.StartObject();
+    put_count(w, "subscriber_count", s.subscriber_count);
+    put_count(w, "peak_subscribers", s.peak_subscribers);
+    put_count(w, "ticks", s.ticks);
+    put_count(w, "messages_sent", s.messages_sent);
+    put_count(w, "duplicates_dropped", s.duplicates_dropped);
+    put_count(w, "filters", s.filters);
+    put_count(w, "buffer_size", s.buffer_size);
+    put_count(w, "seq", s.seq);
+    put_time(w, "last_update", s.last_update_ms);
+    put_time(w, "created_at", s.created_ms);
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
 std::string render(const gathering& g, const stats_state& st) {
   rapidjson::StringBuffer buf;
   json_writer w(buf);
@@ -139,6 +179,7 @@ std::string render(const gathering& g, const stats_state& st) {
   put_time(w, "uptime_seconds", (now - st.started_ms) / 1000);
   write_connections(w, g, *st.cfg);
   write_rooms(w, g);
+  write_streams(w, g);
   auto gw = st.read_gateway();
   w.Key("gateway");
   w.StartObject();
@@ -148,6 +189,7 @@ std::string render(const gathering& g, const stats_state& st) {
   w.EndObject();
   w.Key("backpressure");
   w.StartObject();
+  put_count(w, "conflated", gw.conflated);
   put_count(w, "slow_consumer_disconnects", gw.slow_consumer_disconnects);
   w.EndObject();
   w.EndObject();
@@ -164,6 +206,8 @@ void finish_one(const std::shared_ptr<gathering>& g, const std::shared_ptr<stats
               [](auto& a, auto& b) { return a.connected_ms < b.connected_ms; });
     std::sort(g->rooms.begin(), g->rooms.end(),
               [](auto& a, auto& b) { return a.name < b.name; });
+    std::sort(g->streams.begin(), g->streams.end(),
+              [](auto& a, auto& b) { return a.symbol < b.symbol; });
     g->done(render(*g, *st));
   }
 }
@@ -195,6 +239,22 @@ void collect(caf::event_based_actor* self, const std::shared_ptr<stats_state>& s
                 finish_one(g, st);
               },
               [st, g](const caf::error&) { finish_one(g, st); });
+        ++g->outstanding; // the market's listing
+        self->request(st->market, answer_within, listing_atom::value)
+          .then(
+            [self, st, g](const std::vector<caf::actor>& streams) {
+              g->outstanding += streams.size();
+              for (auto& s : streams)
+                self->request(s, answer_within, get_stats_atom::value)
+                  .then(
+                    [st, g](const stream_stats& ss) {
+                      g->streams.push_back(ss);
+                      finish_one(g, st);
+                    },
+                    [st, g](const caf::error&) { finish_one(g, st); });
+              finish_one(g, st);
+            },
+            [st, g](const caf::error&) { finish_one(g, st); });
         finish_one(g, st);
       },
       [st, g](const caf::error&) {
@@ -206,11 +266,12 @@ void collect(caf::event_based_actor* self, const std::shared_ptr<stats_state>& s
 } // namespace
 
 caf::behavior stats_actor(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
-                          caf::actor directory,
+                          caf::actor directory, caf::actor market,
                           std::function<gateway_counters()> read_gateway) {
   auto st = std::make_shared<stats_state>();
   st->cfg = std::move(cfg);
   st->directory = std::move(directory);
+  st->market = std::move(market);
   st->read_gateway = std::move(read_gateway);
   return {
     [self, st](get_stats_atom) -> caf::result<std::string> {

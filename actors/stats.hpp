@@ -1,5 +1,5 @@
 #pragma once
-// The stats actor: asks the directory, every room and every session for their
+// The stats actor: asks the directory, the market, every room, stream and session for their
 // figures and assembles the /stats document (PROTOCOL.md §8).
 //
 // Messages:
@@ -22,10 +22,11 @@ struct gateway_counters {
   std::uint64_t rejected = 0;
   std::uint64_t slow_consumer_disconnects = 0;
   std::uint64_t oversize_disconnects = 0;
+  std::uint64_t conflated = 0; // queued stream_data frames replaced by a newer tick
 };
 
 caf::behavior stats_actor(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
-                          caf::actor directory,
+                          caf::actor directory, caf::actor market,
                           std::function<gateway_counters()> read_gateway);
 
 } // namespace qc

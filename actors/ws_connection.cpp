@@ -1,7 +1,12 @@
 #include "actors/ws_connection.hpp"
 
-#include <boost/asio/dispatch.hpp>
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/websocket/detail/hybi13.hpp>
 #include <caf/send.hpp>
 
 #include "actors/messages.hpp"
@@ -10,11 +15,83 @@ namespace qc {
 
 namespace asio = boost::asio;
 namespace http = beast::http;
-namespace websocket = beast::websocket;
+using protocol::ws_event;
+using protocol::ws_opcode;
 
-ws_connection::ws_connection(beast::tcp_stream&& stream,
-                             std::shared_ptr<gateway_shared> shared, bool engineio)
-  : ws_(std::move(stream)), shared_(std::move(shared)), engineio_(engineio) {
+namespace {
+
+// One write takes at most this much of the queue, so one connection's backlog cannot
+// make a single write (and its buffer) arbitrarily large.
+constexpr std::size_t max_batch_frames = 256;
+constexpr std::size_t max_batch_bytes = 1 << 20;
+// Payloads up to this size are copied next to their headers rather than referenced:
+// Asio hands at most 64 buffers to one writev, so a header/payload pair per frame
+// would cap a syscall at 32 frames, and copying a small frame costs far less than
+// the syscall it saves. Larger payloads are referenced, never copied.
+constexpr std::size_t copy_payload_max = 1024;
+constexpr std::size_t read_chunk = 16 * 1024;
+// How long a closing connection waits for the close handshake (and for its last
+// writes) before it cuts the socket.
+constexpr auto close_handshake_timeout = std::chrono::seconds(5);
+
+std::string upgrade_response(beast::string_view key) {
+  beast::websocket::detail::sec_ws_accept_type accept;
+  beast::websocket::detail::make_sec_ws_accept(accept, key);
+  std::string out = "HTTP/1.1 101 Switching Protocols\r\n"
+                    "Upgrade: websocket\r\n"
+                    "Connection: Upgrade\r\n"
+                    "Sec-WebSocket-Accept: ";
+  out.append(accept.data(), accept.size());
+  out += "\r\nServer: quotecast\r\n\r\n";
+  return out;
+}
+
+} // namespace
+
+// -- write batch ---------------------------------------------------------------------
+
+void ws_connection::write_batch::note_copied(std::size_t offset, std::size_t size) {
+  // Consecutive copied pieces share one segment: they are contiguous in `bytes`.
+  if (!segments.empty() && !segments.back().external)
+    segments.back().size += size;
+  else
+    segments.push_back(segment{false, offset, nullptr, size});
+}
+
+void ws_connection::write_batch::add_header(ws_opcode opcode, std::size_t payload_size) {
+  auto offset = bytes.size();
+  protocol::append_frame_header(bytes, opcode, payload_size);
+  note_copied(offset, bytes.size() - offset);
+}
+
+void ws_connection::write_batch::add_copied(std::string_view s) {
+  auto offset = bytes.size();
+  bytes.append(s);
+  note_copied(offset, s.size());
+}
+
+void ws_connection::write_batch::add_referenced(std::shared_ptr<const std::string> payload) {
+  segments.push_back(segment{true, 0, payload->data(), payload->size()});
+  owners.push_back(std::move(payload));
+}
+
+void ws_connection::write_batch::clear() {
+  bytes.clear();
+  owners.clear();
+  segments.clear();
+  has_close = false;
+}
+
+// -- lifetime and upgrade ------------------------------------------------------------
+
+ws_connection::ws_connection(socket_type&& socket, std::shared_ptr<gateway_shared> shared,
+                             bool engineio)
+  : socket_(std::move(socket)),
+    shared_(std::move(shared)),
+    engineio_(engineio),
+    parser_(shared_->cfg->engineio.max_payload),
+    heartbeat_(socket_.get_executor()),
+    close_deadline_(socket_.get_executor()) {
 }
 
 ws_connection::~ws_connection() {
@@ -22,81 +99,369 @@ ws_connection::~ws_connection() {
   shared_->open.erase(this);
 }
 
-void ws_connection::accept(http::request<http::string_body> req, upgrade_request info) {
+void ws_connection::accept(const http::request<http::string_body>& req, upgrade_request info,
+                           std::string early_bytes) {
   {
     std::lock_guard guard{shared_->mutex};
     shared_->open.emplace(this, weak_from_this());
   }
-  auto& cfg = *shared_->cfg;
-  beast::get_lowest_layer(ws_).expires_never();
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = std::chrono::seconds(10);
-  if (engineio_) {
-    // Engine.IO has its own ping/pong, run by the session actor.
-    timeouts.idle_timeout = websocket::stream_base::none();
-    timeouts.keep_alive_pings = false;
-  } else {
-    // Plain /ws uses WebSocket pings: one per ping interval, and a peer that sends
-    // nothing for two intervals is gone.
-    timeouts.idle_timeout = 2 * cfg.engineio.ping_interval;
-    timeouts.keep_alive_pings = true;
-  }
-  ws_.set_option(timeouts);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(http::field::server, "quotecast");
-  }));
-  ws_.read_message_max(cfg.engineio.max_payload);
-  ws_.auto_fragment(false);
-  ws_.async_accept(req, [self = shared_from_this(), info = std::move(info)](
-                          beast::error_code ec) { self->on_accept(ec, info); });
+  auto early = input_.prepare(early_bytes.size());
+  asio::buffer_copy(early, asio::buffer(early_bytes));
+  input_.commit(early_bytes.size());
+  auto response = std::make_shared<const std::string>(
+    upgrade_response(req[http::field::sec_websocket_key]));
+  asio::async_write(socket_, asio::buffer(*response),
+                    [self = shared_from_this(), response, info = std::move(info)](
+                      beast::error_code ec, std::size_t) { self->on_upgraded(ec, info); });
 }
 
-void ws_connection::on_accept(beast::error_code ec, const upgrade_request& info) {
+void ws_connection::on_upgraded(beast::error_code ec, const upgrade_request& info) {
   if (ec)
-    return; // the handshake failed; nothing was spawned
+    return finish(); // nothing was spawned
   ++shared_->accepted;
   session_ = shared_->hooks.open_session(weak_from_this(), info);
+  last_heard_ = std::chrono::steady_clock::now();
+  if (!engineio_)
+    arm_heartbeat(); // Engine.IO pings are the session's
+  process_input();   // what the client sent right behind its request
   read_next();
 }
+
+// -- reading -------------------------------------------------------------------------
 
 void ws_connection::read_next() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&ws_connection::on_read,
-                                                    shared_from_this()));
+  if (reading_ || read_paused_ || finished_)
+    return;
+  reading_ = true;
+  socket_.async_read_some(input_.prepare(read_chunk),
+                          beast::bind_front_handler(&ws_connection::on_read, shared_from_this()));
 }
 
-void ws_connection::on_read(beast::error_code ec, std::size_t) {
+void ws_connection::on_read(beast::error_code ec, std::size_t bytes) {
+  reading_ = false;
   if (ec) {
-    if (ec == websocket::error::message_too_big)
-      ++shared_->oversize; // Beast has answered with close code 1009
-    notify_closed(ec == websocket::error::closed ? "client closed" : ec.message());
+    // EOF after our close frame is the normal end; anything else ends it too.
+    notify_closed(ec == asio::error::eof ? "client disconnected" : ec.message());
+    finish();
     return;
   }
-  auto bytes = beast::buffers_to_string(buffer_.data());
-  buffer_.consume(buffer_.size());
-  auto unhandled = ++unhandled_;
-  if (ws_.got_text())
-    caf::anon_send(session_, ws_text_atom::value, std::move(bytes));
-  else
-    caf::anon_send(session_, ws_binary_atom::value, std::move(bytes));
-  if (unhandled >= max_unhandled_frames) {
-    read_paused_ = true; // consumed() resumes once the session has caught up
-    return;
-  }
+  input_.commit(bytes);
+  last_heard_ = std::chrono::steady_clock::now();
+  process_input();
   read_next();
+}
+
+void ws_connection::process_input() {
+  while (!read_paused_ && input_.size() > 0) {
+    if (parser_.failed() || close_received_) {
+      input_.consume(input_.size()); // nothing after this is meaningful
+      return;
+    }
+    auto data = input_.data();
+    auto step = parser_.parse({static_cast<const char*>(data.data()), data.size()});
+    input_.consume(step.consumed);
+    if (!step.event)
+      return; // a partial frame: wait for more
+    handle_event(std::move(*step.event));
+  }
+}
+
+void ws_connection::handle_event(ws_event event) {
+  switch (event.type) {
+  case ws_event::kind::text:
+  case ws_event::kind::binary: {
+    if (!session_)
+      return; // closing: the session is gone
+    auto unhandled = ++unhandled_;
+    if (event.type == ws_event::kind::text)
+      caf::anon_send(session_, ws_text_atom::value, std::move(event.payload));
+    else
+      caf::anon_send(session_, ws_binary_atom::value, std::move(event.payload));
+    if (unhandled >= max_unhandled_frames)
+      pause_reading();
+    return;
+  }
+  case ws_event::kind::ping:
+    if (!close_queued_)
+      queue_control(ws_opcode::pong, std::move(event.payload));
+    return;
+  case ws_event::kind::pong:
+    return; // only proves the peer alive, which reading it already did
+  case ws_event::kind::close:
+    close_received_ = true;
+    if (close_queued_) {
+      drop_queue(); // the peer reads no more data
+      return after_close_exchange();
+    }
+    // Echo the peer's code (none if it gave none) and stop sending it data.
+    begin_close(static_cast<close_code>(event.code), "client closed", false);
+    return;
+  case ws_event::kind::error:
+    if (event.code == protocol::ws_close::too_big)
+      ++shared_->oversize;
+    begin_close(static_cast<close_code>(event.code), event.reason, false);
+    return;
+  }
 }
 
 void ws_connection::consumed() {
   // Called from the session's thread. Crossing the half-way mark downwards happens
   // once per pause, so this posts rarely; resume_reading() ignores a needless post.
   if (--unhandled_ == max_unhandled_frames / 2)
-    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->resume_reading(); });
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->resume_reading(); });
+}
+
+// consumed() resumes once the session has caught up. Without a pending read nothing
+// might own this object meanwhile (no write, no timer), so it holds itself until then.
+void ws_connection::pause_reading() {
+  read_paused_ = true;
+  paused_self_ = shared_from_this();
 }
 
 void ws_connection::resume_reading() {
-  if (!read_paused_ || closing_)
+  if (!read_paused_)
     return;
   read_paused_ = false;
+  paused_self_.reset();
+  process_input(); // what was read before the pause comes first
   read_next();
+}
+
+// -- writing -------------------------------------------------------------------------
+
+void ws_connection::send(std::vector<out_frame> frames) {
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this(), frames = std::move(frames)]() mutable {
+               self->enqueue(std::move(frames));
+             });
+}
+
+void ws_connection::enqueue(std::vector<out_frame> frames) {
+  for (auto& frame : frames) {
+    if (close_queued_ || finished_)
+      return; // closing (maybe just now, as a slow consumer): nothing more goes out
+    enqueue_one(std::move(frame));
+  }
+  write_next();
+}
+
+void ws_connection::enqueue_one(out_frame frame) {
+  auto& limits = shared_->cfg->limits;
+  bool conflated = !frame.conflate_key.empty() &&
+                   unwritten_bytes() > limits.soft_outbound_bytes && conflate(frame);
+  if (!conflated) {
+    if (!frame.conflate_key.empty())
+      remember_newest(frame.conflate_key, popped_ + queue_.size());
+    waiting_bytes_ += frame.bytes->size();
+    queue_.push_back(queued_frame{std::move(frame), 0});
+  }
+  if (unwritten_bytes() > limits.max_outbound_bytes) {
+    // The client reads slower than we write: drop what waits and let it go, rather
+    // than grow without bound or hold up anybody else.
+    ++shared_->slow_consumers;
+    begin_close(close_code::policy_violation, "slow consumer", false);
+  }
+}
+
+// The queue is past the soft bound: the newest waiting frame of this key (say, a
+// symbol) is replaced in place. Keeping its position rather than appending means a
+// busy symbol still goes out as early as its first unwritten tick would have, with
+// the newest value, instead of being pushed behind everything queued since.
+bool ws_connection::conflate(out_frame& frame) {
+  auto it = newest_by_key_.find(frame.conflate_key);
+  if (it == newest_by_key_.end())
+    return false;
+  auto position = it->second;
+  auto& waiting = queue_[position - popped_];
+  waiting_bytes_ = waiting_bytes_ - waiting.frame.bytes->size() + frame.bytes->size();
+  waiting.frame = std::move(frame);
+  ++waiting.skipped;
+  ++shared_->conflated;
+  // The old key pointed into the frame just released; point it at the new one.
+  remember_newest(waiting.frame.conflate_key, position);
+  return true;
+}
+
+void ws_connection::remember_newest(std::string_view key, std::uint64_t position) {
+  auto node = newest_by_key_.extract(key);
+  if (node.empty()) {
+    newest_by_key_.emplace(key, position);
+    return;
+  }
+  node.key() = key;
+  node.mapped() = position;
+  newest_by_key_.insert(std::move(node));
+}
+
+void ws_connection::drop_queue() {
+  queue_.clear();
+  newest_by_key_.clear();
+  waiting_bytes_ = 0;
+}
+
+void ws_connection::queue_control(ws_opcode opcode, std::string payload) {
+  // One waiting frame of each kind is enough: only the newest pong matters (RFC 6455
+  // §5.5.3), which bounds this list for a client that pings without reading.
+  auto same = std::find_if(control_.begin(), control_.end(),
+                           [&](const auto& c) { return c.first == opcode; });
+  if (same != control_.end())
+    same->second = std::move(payload);
+  else
+    control_.emplace_back(opcode, std::move(payload));
+  write_next();
+}
+
+void ws_connection::write_next() {
+  if (writing_ || finished_ || close_sent_)
+    return;
+  fill_batch();
+  if (batch_.segments.empty())
+    return;
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(batch_.segments.size());
+  for (auto& s : batch_.segments)
+    buffers.emplace_back(s.external ? s.data : batch_.bytes.data() + s.offset, s.size);
+  writing_ = true;
+  asio::async_write(socket_, buffers,
+                    beast::bind_front_handler(&ws_connection::on_write, shared_from_this()));
+}
+
+// Takes control frames, then as much of the queue as one batch may hold, then the
+// close frame once nothing else waits.
+void ws_connection::fill_batch() {
+  batch_.clear();
+  for (auto& [opcode, payload] : control_) {
+    batch_.add_header(opcode, payload.size());
+    batch_.add_copied(payload);
+  }
+  control_.clear();
+  std::size_t frames = 0;
+  while (!queue_.empty() && frames < max_batch_frames && inflight_bytes_ < max_batch_bytes) {
+    take_front();
+    ++frames;
+  }
+  if (queue_.empty() && close_queued_) {
+    batch_.add_header(ws_opcode::close, close_frame_.size());
+    batch_.add_copied(close_frame_);
+    batch_.has_close = true;
+  }
+}
+
+void ws_connection::take_front() {
+  auto waiting = std::move(queue_.front());
+  queue_.pop_front();
+  auto& key = waiting.frame.conflate_key;
+  if (!key.empty())
+    if (auto it = newest_by_key_.find(key); it != newest_by_key_.end() && it->second == popped_)
+      newest_by_key_.erase(it); // no newer frame of this key waits
+  ++popped_;
+  waiting_bytes_ -= waiting.frame.bytes->size();
+  auto payload = std::move(waiting.frame.bytes);
+  if (waiting.skipped > 0) // tell the client how many ticks it did not see
+    payload = std::make_shared<const std::string>(
+      protocol::with_conflated_count(*payload, waiting.skipped));
+  inflight_bytes_ += payload->size();
+  batch_.add_header(waiting.frame.binary ? ws_opcode::binary : ws_opcode::text, payload->size());
+  if (payload->size() <= copy_payload_max)
+    batch_.add_copied(*payload);
+  else
+    batch_.add_referenced(std::move(payload));
+}
+
+void ws_connection::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  inflight_bytes_ = 0;
+  bool sent_close = batch_.has_close;
+  batch_.clear(); // releases the payloads it referenced
+  if (ec) {
+    drop_queue();
+    return finish(); // the read side then fails too and tells the session
+  }
+  if (sent_close) {
+    close_sent_ = true;
+    return after_close_exchange();
+  }
+  write_next();
+}
+
+// -- heartbeat and closing -----------------------------------------------------------
+
+// Plain /ws clients get a WebSocket ping every ping interval; one that has sent
+// nothing at all (no pong, no message) for two intervals is cut, as a dead peer
+// would not answer a close frame either.
+void ws_connection::arm_heartbeat() {
+  heartbeat_.expires_after(shared_->cfg->engineio.ping_interval);
+  heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec)
+      self->on_heartbeat();
+  });
+}
+
+void ws_connection::on_heartbeat() {
+  if (finished_ || close_queued_)
+    return;
+  auto silent = std::chrono::steady_clock::now() - last_heard_;
+  // A paused reader has unread input, so the peer is not silent.
+  if (!read_paused_ && silent >= 2 * shared_->cfg->engineio.ping_interval) {
+    notify_closed("ping timeout");
+    return finish();
+  }
+  queue_control(ws_opcode::ping, {});
+  arm_heartbeat();
+}
+
+void ws_connection::close(close_code code, std::string reason) {
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+               self->begin_close(code, std::move(reason), true);
+             });
+}
+
+// Queues our close frame: after what is queued when `flush`, else at once (after the
+// write in flight). The session is done with this socket from now on, whoever asked.
+void ws_connection::begin_close(close_code code, std::string reason, bool flush) {
+  if (close_queued_ || finished_)
+    return;
+  close_queued_ = true;
+  auto raw = static_cast<std::uint16_t>(code);
+  // A peer's close without a code is echoed without one.
+  close_frame_ = raw == protocol::ws_close::no_status ? std::string()
+                                                      : protocol::close_payload(raw, reason);
+  notify_closed(reason);
+  if (!flush)
+    drop_queue();
+  close_deadline_.expires_after(close_handshake_timeout);
+  close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec)
+      self->finish(); // the peer did not finish the handshake (or read our writes) in time
+  });
+  // Keep reading: the peer's close frame (or EOF) ends the handshake.
+  resume_reading();
+  read_next();
+  write_next();
+}
+
+// Our close frame is out: done once the peer's came back, or at once when its input
+// could not be parsed (then no close frame of its can be read either).
+void ws_connection::after_close_exchange() {
+  if (close_sent_ && (close_received_ || parser_.failed()))
+    finish();
+}
+
+// The end, however it came: stop the timers and close the socket, sending FIN rather
+// than a reset (shutdown first). Pending operations complete with errors and drop
+// their hold on this object.
+void ws_connection::finish() {
+  if (finished_)
+    return;
+  finished_ = true;
+  paused_self_.reset();
+  notify_closed("connection closed");
+  heartbeat_.cancel();
+  close_deadline_.cancel();
+  beast::error_code ignored; // the peer may be gone already; closing is best effort
+  socket_.shutdown(socket_type::shutdown_send, ignored);
+  socket_.close(ignored);
 }
 
 void ws_connection::notify_closed(const std::string& reason) {
@@ -106,87 +471,8 @@ void ws_connection::notify_closed(const std::string& reason) {
   }
 }
 
-void ws_connection::send(std::vector<out_frame> frames) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), frames = std::move(frames)]() mutable {
-    self->enqueue(std::move(frames));
-  });
-}
-
-void ws_connection::enqueue(std::vector<out_frame> frames) {
-  if (closing_ || close_after_writes_)
-    return;
-  std::size_t adding = 0;
-  for (auto& f : frames)
-    adding += f.bytes->size();
-  if (queued_bytes_ + adding > shared_->cfg->limits.max_outbound_bytes) {
-    // The client reads slower than we write: drop what waits and let it go, rather
-    // than grow without bound or hold up anybody else.
-    ++shared_->slow_consumers;
-    queue_.erase(writing_ ? std::next(queue_.begin()) : queue_.begin(), queue_.end());
-    queued_bytes_ = writing_ ? queue_.front().bytes->size() : 0;
-    begin_close(close_code::policy_violation, "slow consumer");
-    return;
-  }
-  queued_bytes_ += adding;
-  for (auto& f : frames)
-    queue_.push_back(std::move(f));
-  if (!writing_)
-    write_next();
-}
-
-void ws_connection::write_next() {
-  if (queue_.empty()) {
-    if (close_after_writes_) {
-      auto reason = *close_after_writes_;
-      close_after_writes_.reset();
-      closing_ = true;
-      ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
-    }
-    return;
-  }
-  writing_ = true;
-  auto& front = queue_.front();
-  ws_.text(!front.binary);
-  ws_.async_write(asio::buffer(*front.bytes),
-                  beast::bind_front_handler(&ws_connection::on_write, shared_from_this()));
-}
-
-void ws_connection::on_write(beast::error_code ec, std::size_t) {
-  writing_ = false;
-  queued_bytes_ -= queue_.front().bytes->size();
-  queue_.pop_front();
-  if (ec) {
-    queue_.clear();
-    queued_bytes_ = 0;
-    return; // the read side sees the failure too and tells the session
-  }
-  write_next();
-}
-
-void ws_connection::close(close_code code, std::string reason) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-    self->begin_close(code, std::move(reason));
-  });
-}
-
-void ws_connection::begin_close(close_code code, std::string reason) {
-  if (closing_ || close_after_writes_)
-    return;
-  // A close reason must fit a control frame (125 bytes, 2 of them the code).
-  if (reason.size() > 120)
-    reason.resize(120);
-  close_after_writes_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-  // The session is done with this socket from now on, whoever asked for the close.
-  notify_closed(reason);
-  if (!writing_)
-    write_next();
-}
-
 void ws_connection::cut() {
-  asio::post(ws_.get_executor(), [self = shared_from_this()] {
-    beast::error_code ignored; // the socket may already be gone; cutting is best effort
-    beast::get_lowest_layer(self->ws_).socket().close(ignored);
-  });
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->finish(); });
 }
 
 } // namespace qc

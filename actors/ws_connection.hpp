@@ -1,22 +1,33 @@
 #pragma once
-// A WebSocket connection on the Beast side: reads frames and forwards them to its
-// session actor, writes the frames the actor queues, one write in flight at a time,
-// with a byte bound on what waits. Lives on its own strand; owned by its pending I/O.
+// A WebSocket connection after the HTTP upgrade. It speaks WebSocket itself over a
+// plain TCP socket (framing in protocol/websocket_frames) rather than through Beast's
+// websocket::stream, because Beast writes one message per write: here everything that
+// is queued while a write is in flight goes out in the next write, many frames in one
+// syscall. Reads are forwarded to the session actor; writes are bounded per PROTOCOL.md
+// §9 (conflation of stream_data past the soft bound, slow-consumer close past the hard
+// one). Lives on its own strand; owned by its pending I/O.
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <deque>
 #include <memory>
-#include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <caf/actor.hpp>
 
 #include "actors/connection.hpp"
 #include "actors/gateway_shared.hpp"
 #include "actors/identity.hpp"
+#include "protocol/websocket_frames.hpp"
 
 namespace qc {
 
@@ -25,12 +36,16 @@ namespace beast = boost::beast;
 class ws_connection final : public connection,
                             public std::enable_shared_from_this<ws_connection> {
 public:
-  ws_connection(beast::tcp_stream&& stream, std::shared_ptr<gateway_shared> shared,
-                bool engineio);
+  using socket_type = boost::asio::ip::tcp::socket;
+
+  ws_connection(socket_type&& socket, std::shared_ptr<gateway_shared> shared, bool engineio);
   ~ws_connection() override;
 
-  /// Completes the upgrade, spawns the session actor, starts reading.
-  void accept(beast::http::request<beast::http::string_body> req, upgrade_request info);
+  /// Answers the (already validated) upgrade request with 101, then spawns the session
+  /// actor and starts reading. `early_bytes` are what the client sent after its request
+  /// and the HTTP reader already took.
+  void accept(const beast::http::request<beast::http::string_body>& req, upgrade_request info,
+              std::string early_bytes);
 
   void send(std::vector<out_frame> frames) override;
   void close(close_code code, std::string reason) override;
@@ -40,28 +55,101 @@ public:
   void cut();
 
 private:
-  void on_accept(beast::error_code ec, const upgrade_request& info);
-  void read_next();
-  void resume_reading();
-  void on_read(beast::error_code ec, std::size_t bytes);
-  void enqueue(std::vector<out_frame> frames);
-  void write_next();
-  void on_write(beast::error_code ec, std::size_t bytes);
-  void begin_close(close_code code, std::string reason);
-  void notify_closed(const std::string& reason);
+  /// A frame waiting to be written, with how many older frames of its conflation key
+  /// it replaced since the last one of that key went out.
+  struct queued_frame {
+    out_frame frame;
+    std::uint64_t skipped = 0;
+  };
 
-  beast::websocket::stream<beast::tcp_stream> ws_;
+  /// One write: frame headers, control frames and small payloads copied into `bytes`,
+  /// larger payloads referenced (kept alive by `owners`).
+  struct write_batch {
+    struct segment {
+      bool external;
+      std::size_t offset; // into `bytes` when !external
+      const char* data;   // when external
+      std::size_t size;
+    };
+    std::string bytes;
+    std::vector<std::shared_ptr<const std::string>> owners;
+    std::vector<segment> segments;
+    bool has_close = false;
+
+    void add_header(protocol::ws_opcode opcode, std::size_t payload_size);
+    void add_copied(std::string_view s);
+    void add_referenced(std::shared_ptr<const std::string> payload);
+    void clear();
+
+  private:
+    void note_copied(std::size_t offset, std::size_t size);
+  };
+
+  void on_upgraded(beast::error_code ec, const upgrade_request& info);
+
+  // reading
+  void read_next();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void process_input();
+  void handle_event(protocol::ws_event event);
+  void pause_reading();
+  void resume_reading();
+
+  // writing
+  void enqueue(std::vector<out_frame> frames);
+  void enqueue_one(out_frame frame);
+  bool conflate(out_frame& frame);
+  void remember_newest(std::string_view key, std::uint64_t position);
+  void take_front();
+  void drop_queue();
+  void queue_control(protocol::ws_opcode opcode, std::string payload);
+  void write_next();
+  void fill_batch();
+  void on_write(beast::error_code ec, std::size_t bytes);
+
+  // heartbeat and closing
+  void arm_heartbeat();
+  void on_heartbeat();
+  void begin_close(close_code code, std::string reason, bool flush);
+  void after_close_exchange();
+  void finish();
+  void notify_closed(const std::string& reason);
+  std::size_t unwritten_bytes() const { return waiting_bytes_ + inflight_bytes_; }
+
+  socket_type socket_;
   std::shared_ptr<gateway_shared> shared_;
   bool engineio_;
-  beast::flat_buffer buffer_;
   caf::actor session_;
-  std::deque<out_frame> queue_;
-  std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
-  std::optional<beast::websocket::close_reason> close_after_writes_;
-  bool closing_ = false;
+
+  // reading
+  beast::flat_buffer input_;
+  protocol::ws_frame_parser parser_;
   std::atomic<std::size_t> unhandled_{0}; // frames sent to the session, not yet handled
   bool read_paused_ = false;
+  std::shared_ptr<ws_connection> paused_self_; // set while paused, see pause_reading()
+  bool reading_ = false;
+  std::chrono::steady_clock::time_point last_heard_;
+
+  // writing: control frames first, then data frames in order
+  std::vector<std::pair<protocol::ws_opcode, std::string>> control_;
+  std::deque<queued_frame> queue_;
+  std::uint64_t popped_ = 0; // frames taken off the queue's front so far
+  /// Conflation key -> position (popped_ + index) of the newest waiting frame with it.
+  /// Keys point into that frame's bytes.
+  std::unordered_map<std::string_view, std::uint64_t> newest_by_key_;
+  std::size_t waiting_bytes_ = 0;
+  std::size_t inflight_bytes_ = 0;
+  write_batch batch_;
+  bool writing_ = false;
+
+  // closing
+  std::string close_frame_;   // our close frame's payload, once we decided to close
+  bool close_queued_ = false; // close_frame_ goes out after what is queued
+  bool close_sent_ = false;
+  bool close_received_ = false;
+  bool finished_ = false;
+  boost::asio::steady_timer heartbeat_;
+  boost::asio::steady_timer close_deadline_;
 };
 
 } // namespace qc

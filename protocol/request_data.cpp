@@ -69,6 +69,11 @@ std::string encode_subscriptions(const std::vector<std::string>& rooms,
   return out;
 }
 
+std::string encode_publish_ack(std::uint64_t accepted, std::uint64_t duplicates) {
+  return "{\"ok\":true,\"accepted\":" + std::to_string(accepted) + ",\"duplicates\":"
+         + std::to_string(duplicates) + "}";
+}
+
 std::string encode_delivered(std::uint64_t count) {
   return "{\"delivered\":" + std::to_string(count) + "}";
 }

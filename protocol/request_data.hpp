@@ -22,6 +22,9 @@ std::string encode_subscriptions(const std::vector<std::string>& rooms,
                                  const std::vector<std::string>& saved_rooms,
                                  const std::vector<std::string>& saved_streams);
 
+/// The ack of `publish`: {"ok":true,"accepted":N,"duplicates":M}
+std::string encode_publish_ack(std::uint64_t accepted, std::uint64_t duplicates);
+
 /// send_to_user / broadcast: {"delivered":N}
 std::string encode_delivered(std::uint64_t count);
 
