@@ -50,3 +50,25 @@ TEST_CASE("a WebSocket upgrade on an unknown path is refused with an HTTP status
   sio_client c;
   connect_as(c, broker, "after");  // the broker is unaffected
 }
+
+TEST_CASE("POST /publish refuses malformed JSON, non-ticks and other methods, and accepts ticks") {
+  broker_under_test broker;
+  auto post = [&](const std::string& body) {
+    return http_request("POST", broker.host(), broker.port(), "/publish", body,
+                        {{"Content-Type", "application/json"}});
+  };
+  auto bad_json = post("{not json");
+  CHECK(bad_json.status == 400);
+  CHECK(json_doc(bad_json.body).str("/error_code") == "INVALID_MESSAGE_FORMAT");
+  auto deep = post(std::string(10000, '[') + std::string(10000, ']'));
+  CHECK(deep.status == 400);
+  CHECK(json_doc(deep.body).str("/error_code") == "INVALID_MESSAGE_FORMAT");
+  auto no_symbol = post(R"({"price":1})");
+  CHECK(no_symbol.status == 400);
+  CHECK(json_doc(no_symbol.body).str("/error_code") == "INVALID_PARAMETERS");
+  CHECK(http_get(broker.host(), broker.port(), "/publish").status == 405);
+  auto ok = post(R"([{"symbol":"600519","price":1.5,"volume":2},{"symbol":"000001","price":9}])");
+  REQUIRE_MESSAGE(ok.status == 200, ok.describe());
+  CHECK(json_doc(ok.body).integer("/accepted") == 2);
+  CHECK(json_doc(ok.body).integer("/duplicates") == 0);
+}

@@ -50,7 +50,7 @@ TEST_CASE("events beyond limits.events-per-second are RATE_LIMIT_EXCEEDED") {
 
 TEST_CASE("a client that stops reading is closed as a slow consumer and holds nobody up") {
   // A small outbound bound, and no rate limit in the way of the sender.
-  broker_under_test broker({"--limits.max-outbound-bytes=262144",
+  broker_under_test broker({"--limits.soft-outbound-bytes=65536", "--limits.max-outbound-bytes=262144",
                             "--limits.events-per-second=100000"});
   sio_client sloth, reader, sender;
   connect_as(sloth, broker, "sloth");

@@ -1,0 +1,91 @@
+// Market streams under load: a subscriber that stops reading is conflated, with every
+// skipped tick accounted for, and does not hold back one that reads.
+#include "tests/integration/broker_under_test.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/json_doc.hpp"
+
+using namespace qc::test;
+
+namespace {
+
+void subscribe_stream(sio_client& c, const std::string& symbol) {
+  REQUIRE(c.emit("subscribe_market_stream",
+                 R"({"symbol":")" + symbol + R"(","fields":["*"]})"));
+  auto ok = c.wait_event("stream_subscribed");
+  REQUIRE_MESSAGE(ok, ok.error());
+}
+
+/// `count` ticks of `symbol` numbered from `first`, each carrying `pad` bytes so the
+/// slow client's socket buffers fill quickly.
+std::string tick_array(const std::string& symbol, int first, int count, const std::string& pad) {
+  std::string out = "[";
+  for (int i = 0; i < count; ++i) {
+    if (i > 0)
+      out += ',';
+    out += R"({"symbol":")" + symbol + R"(","price":)" + std::to_string(first + i)
+           + R"(,"pad":")" + pad + R"("})";
+  }
+  return out + "]";
+}
+
+} // namespace
+
+TEST_CASE("a stream subscriber that stops reading is conflated, every skip counted, "
+          "and one that reads gets every tick in order") {
+  // A soft limit above one burst of 100 ticks (~110 KB), so only a client that stops
+  // reading is conflated; a hard limit it never reaches.
+  broker_under_test broker({"--limits.soft-outbound-bytes=1048576",
+                            "--limits.max-outbound-bytes=268435456",
+                            "--limits.events-per-second=100000"});
+  sio_client sloth, reader, pub;
+  connect_as(sloth, broker, "sloth");
+  connect_as(reader, broker, "reader");
+  connect_as(pub, broker, "pub");
+  subscribe_stream(sloth, "HOT");
+  subscribe_stream(reader, "HOT");
+
+  const std::string pad(1000, 'p');
+  constexpr int batches = 200;
+  constexpr int per_batch = 100; // 20,000 ticks of ~1 KB: far past the socket buffers
+  int expected_seq = 1;
+  for (int b = 0; b < batches; ++b) {
+    REQUIRE(pub.emit("publish", tick_array("HOT", b * per_batch + 1, per_batch, pad), b + 1));
+    auto ack = pub.wait_ack(b + 1);
+    REQUIRE_MESSAGE(ack, ack.error());
+    REQUIRE(json_doc(*ack).integer("/accepted") == per_batch);
+    for (int i = 0; i < per_batch; ++i) {
+      auto got = reader.wait_event("stream_data");
+      REQUIRE_MESSAGE(got, got.error());
+      json_doc d(*got);
+      REQUIRE(d.integer("/seq") == expected_seq); // no gap, no conflation for a reader
+      CHECK_FALSE(d.has("/conflated"));
+      ++expected_seq;
+    }
+  }
+  const std::int64_t last_seq = batches * per_batch;
+
+  // Now the sloth reads: seq only grows, each jump is exactly the conflated count
+  // carried by the frame after it, and the newest tick is there at the end.
+  std::int64_t seen = 0, conflated_total = 0, frames = 0;
+  while (seen < last_seq) {
+    auto got = sloth.wait_event("stream_data", std::chrono::seconds(10));
+    REQUIRE_MESSAGE(got, got.error());
+    json_doc d(*got);
+    auto seq = d.integer("/seq").value_or(-1);
+    auto conflated = d.integer("/conflated").value_or(0);
+    REQUIRE(seq > seen);
+    CHECK(seq - seen - 1 == conflated);
+    conflated_total += conflated;
+    seen = seq;
+    ++frames;
+  }
+  CHECK(seen == last_seq);
+  CHECK(conflated_total > 0);
+  CHECK(frames + conflated_total == last_seq);
+  CHECK(sloth.is_open());
+
+  auto stats = json_doc(http_get(broker.host(), broker.port(), "/stats").body);
+  CHECK(stats.integer("/backpressure/conflated") == conflated_total);
+  CHECK(stats.integer("/backpressure/slow_consumer_disconnects") == 0);
+  CHECK(stats.integer("/streams/streams/HOT/ticks") == last_seq);
+}
