@@ -4,9 +4,22 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/json_doc.hpp"
 
+#include <fstream>
+#include <string>
+
 using namespace qc::test;
 
 namespace {
+
+/// The broker's resident memory in KB, from /proc.
+long rss_kb(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  return -1;
+}
 
 void subscribe_stream(sio_client& c, const std::string& symbol) {
   REQUIRE(c.emit("subscribe_market_stream",
@@ -44,6 +57,7 @@ TEST_CASE("a stream subscriber that stops reading is conflated, every skip count
   subscribe_stream(sloth, "HOT");
   subscribe_stream(reader, "HOT");
 
+  const long rss_before = rss_kb(broker.process().pid());
   const std::string pad(1000, 'p');
   constexpr int batches = 200;
   constexpr int per_batch = 100; // 20,000 ticks of ~1 KB: far past the socket buffers
@@ -63,6 +77,11 @@ TEST_CASE("a stream subscriber that stops reading is conflated, every skip count
     }
   }
   const std::int64_t last_seq = batches * per_batch;
+  // 20 MB went past the sloth. Queued for it in full, those frames would pin ~22 MB;
+  // conflated, its queue stays near the 1 MB soft limit.
+  const long rss_growth_kb = rss_kb(broker.process().pid()) - rss_before;
+  INFO("broker RSS grew by " << rss_growth_kb << " KB");
+  CHECK(rss_growth_kb < 12 * 1024);
 
   // Now the sloth reads: seq only grows, each jump is exactly the conflated count
   // carried by the frame after it, and the newest tick is there at the end.
