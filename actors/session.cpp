@@ -426,19 +426,29 @@ private:
                  ack);
       return;
     }
-    // await: the snapshot and every later tick of this stream come after the
-    // stream_subscribed reply, and this client's next events wait for it.
-    self_->request(p_.market, caf::infinite, stream_sub_atom::value, ev.symbol, stats_.sid,
-                   caf::actor_cast<caf::actor>(self_), ev.fields)
+    ask_stream(ev.symbol, "stream_subscribed", &protocol::encode_stream_subscribed, ack,
+               stream_sub_atom::value, ev.symbol, stats_.sid,
+               caf::actor_cast<caf::actor>(self_), ev.fields);
+  }
+
+  /// Asks the market (`request...`) about this connection's subscription to `symbol`
+  /// and answers with `event` (encoded by `encode`), then the snapshot if any.
+  /// await: the snapshot and every later tick of the stream come after the reply, and
+  /// this client's next events wait for it.
+  template <class... Request>
+  void ask_stream(const std::string& symbol, std::string_view event,
+                  std::string (*encode)(std::string_view, const std::vector<std::string>&,
+                                        std::int64_t),
+                  const ack_token& ack, Request&&... request) {
+    self_->request(p_.market, caf::infinite, std::forward<Request>(request)...)
       .await(
-        [this, ev, ack](const stream_reply& reply) {
+        [this, symbol, event, encode, ack](const stream_reply& reply) {
           if (!reply.ok) {
             send_error("stream_error", stream_error_code(reply.error_code), reply.error, ack);
             return;
           }
-          streams_[ev.symbol] = reply.fields;
-          send_reply("stream_subscribed",
-                     protocol::encode_stream_subscribed(ev.symbol, reply.fields, now_ms()), ack);
+          streams_[symbol] = reply.fields;
+          send_reply(event, encode(symbol, reply.fields, now_ms()), ack);
           if (reply.snapshot)
             on_deliver(reply.snapshot);
         },
@@ -465,23 +475,8 @@ private:
                  "not subscribed to " + ev.symbol + "; subscribe_market_stream first", ack);
       return;
     }
-    self_->request(p_.market, caf::infinite, stream_filter_atom::value, ev.symbol, stats_.sid,
-                   ev.fields)
-      .await(
-        [this, ev, ack](const stream_reply& reply) {
-          if (!reply.ok) {
-            send_error("stream_error", stream_error_code(reply.error_code), reply.error, ack);
-            return;
-          }
-          streams_[ev.symbol] = reply.fields;
-          send_reply("stream_filter_updated",
-                     protocol::encode_stream_filter_updated(ev.symbol, reply.fields, now_ms()),
-                     ack);
-        },
-        [this, ack](const caf::error&) {
-          send_error("stream_error", error_code::service_unavailable,
-                     "market service unavailable", ack);
-        });
+    ask_stream(ev.symbol, "stream_filter_updated", &protocol::encode_stream_filter_updated, ack,
+               stream_filter_atom::value, ev.symbol, stats_.sid, ev.fields);
   }
 
   void handle(const protocol::publish_ticks& ev, const ack_token& ack) {
