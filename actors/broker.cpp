@@ -28,6 +28,25 @@ http_response json_ok(std::string body) {
   return http_response{200, "application/json", std::move(body)};
 }
 
+/// Publishes one POST /publish batch and answers the request. Its inputs are spawn
+/// arguments, not lambda captures: CAF 0.17 dereferences a null argument tuple when
+/// it spawns a function actor that takes no arguments (UBSan catches it).
+void http_publisher(caf::event_based_actor* self, caf::actor market, tick_batch batch,
+                    http_responder respond) {
+  self->request(market, std::chrono::seconds(10), publish_atom::value, std::move(batch))
+    .then(
+      [self, respond](const publish_result& r) {
+        respond(json_ok(protocol::encode_publish_ack(r.accepted, r.duplicates)));
+        self->quit();
+      },
+      [self, respond](const caf::error&) {
+        respond(http_response{503, "application/json",
+                              protocol::encode_error(protocol::error_code::service_unavailable,
+                                                     "market service unavailable")});
+        self->quit();
+      });
+}
+
 } // namespace
 
 struct broker::impl {
@@ -81,21 +100,7 @@ struct broker::impl {
       return;
     }
     // A one-shot actor asks the market and answers; the Asio thread never waits.
-    system.spawn([market = market, batch = tick_batch(std::move(ticks->ticks)),
-                  respond](caf::event_based_actor* self) {
-      self->request(market, std::chrono::seconds(10), publish_atom::value, batch)
-        .then(
-          [self, respond](const publish_result& r) {
-            respond(json_ok(protocol::encode_publish_ack(r.accepted, r.duplicates)));
-            self->quit();
-          },
-          [self, respond](const caf::error&) {
-            respond(http_response{503, "application/json",
-                                  protocol::encode_error(protocol::error_code::service_unavailable,
-                                                         "market service unavailable")});
-            self->quit();
-          });
-    });
+    system.spawn(http_publisher, market, tick_batch(std::move(ticks->ticks)), std::move(respond));
   }
 
   void handle_http(const http_request_info& req, http_responder respond) {

@@ -48,6 +48,7 @@ broker_config::broker_config() {
     .add(lim.events_per_second, "events-per-second", "client events per second per connection")
     .add(lim.soft_outbound_bytes, "soft-outbound-bytes", "queued bytes per connection past which stream_data is conflated per symbol")
     .add(lim.max_outbound_bytes, "max-outbound-bytes", "queued bytes per connection before it is closed as a slow consumer")
+    .add(close_timeout_ms, "close-timeout", "ms a closing connection gets to flush and finish the close handshake before it is cut")
     .add(lim.max_streams, "max-streams", "symbol streams in the whole broker")
     .add(lim.max_streams_per_connection, "max-streams-per-connection", "streams one connection may subscribe to")
     .add(lim.max_listed_connections, "max-listed-connections", "per-connection rows in /stats")
@@ -87,6 +88,7 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
   if (s->limits.soft_outbound_bytes > s->limits.max_outbound_bytes)
     throw std::invalid_argument("limits.soft-outbound-bytes must not exceed limits.max-outbound-bytes");
   s->stream.idle_timeout = std::chrono::milliseconds(stream_idle_timeout_ms);
+  s->limits.close_timeout = std::chrono::milliseconds(close_timeout_ms);
   validate(s->feed);
   return s;
 }

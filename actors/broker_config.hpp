@@ -35,6 +35,7 @@ private:
   std::size_t connect_timeout_ms = 45000;
   std::size_t max_payload = 1000000;
   std::size_t stream_idle_timeout_ms = 60000;
+  std::size_t close_timeout_ms = 5000;
   settings defaults;
 };
 

@@ -29,6 +29,7 @@ struct limit_settings {
   std::size_t events_per_second = 100;        // token bucket per connection, burst = rate
   std::size_t soft_outbound_bytes = 1u << 20; // past it, stream_data is conflated per symbol
   std::size_t max_outbound_bytes = 8u << 20;  // past it, the connection is closed (slow consumer)
+  std::chrono::milliseconds close_timeout{5000}; // a close handshake (queued writes included) ends by then
   std::size_t max_streams_per_connection = 100;
   std::size_t max_streams = 100000;           // symbol streams in the whole broker
   std::size_t max_listed_connections = 1000;  // per-connection rows in /stats

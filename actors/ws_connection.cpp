@@ -32,7 +32,6 @@ constexpr std::size_t copy_payload_max = 1024;
 constexpr std::size_t read_chunk = 16 * 1024;
 // How long a closing connection waits for the close handshake (and for its last
 // writes) before it cuts the socket.
-constexpr auto close_handshake_timeout = std::chrono::seconds(5);
 
 std::string upgrade_response(beast::string_view key) {
   beast::websocket::detail::sec_ws_accept_type accept;
@@ -268,17 +267,18 @@ void ws_connection::enqueue_one(out_frame frame) {
 // busy symbol still goes out as early as its first unwritten tick would have, with
 // the newest value, instead of being pushed behind everything queued since.
 bool ws_connection::conflate(out_frame& frame) {
-  auto it = newest_by_key_.find(frame.conflate_key);
-  if (it == newest_by_key_.end())
+  // Take the entry out while its key still points into the waiting frame: replacing
+  // that frame frees the bytes the key views.
+  auto node = newest_by_key_.extract(frame.conflate_key);
+  if (node.empty())
     return false;
-  auto position = it->second;
-  auto& waiting = queue_[position - popped_];
+  auto& waiting = queue_[node.mapped() - popped_];
   waiting_bytes_ = waiting_bytes_ - waiting.frame.bytes->size() + frame.bytes->size();
   waiting.frame = std::move(frame);
   ++waiting.skipped;
   ++shared_->conflated;
-  // The old key pointed into the frame just released; point it at the new one.
-  remember_newest(waiting.frame.conflate_key, position);
+  node.key() = waiting.frame.conflate_key;
+  newest_by_key_.insert(std::move(node));
   return true;
 }
 
@@ -430,7 +430,7 @@ void ws_connection::begin_close(close_code code, std::string reason, bool flush)
   notify_closed(reason);
   if (!flush)
     drop_queue();
-  close_deadline_.expires_after(close_handshake_timeout);
+  close_deadline_.expires_after(shared_->cfg->limits.close_timeout);
   close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec)
       self->finish(); // the peer did not finish the handshake (or read our writes) in time

@@ -50,7 +50,10 @@ TEST_CASE("events beyond limits.events-per-second are RATE_LIMIT_EXCEEDED") {
 
 TEST_CASE("a client that stops reading is closed as a slow consumer and holds nobody up") {
   // A small outbound bound, and no rate limit in the way of the sender.
-  broker_under_test broker({"--limits.soft-outbound-bytes=65536", "--limits.max-outbound-bytes=262144",
+  // A long close timeout: the sloth reads only after the whole flood, which takes longer
+  // than the default 5 s on a slow (sanitizer) build, and must still see the 1008.
+  broker_under_test broker({"--limits.close-timeout=120000",
+                            "--limits.soft-outbound-bytes=65536", "--limits.max-outbound-bytes=262144",
                             "--limits.events-per-second=100000"});
   sio_client sloth, reader, sender;
   connect_as(sloth, broker, "sloth");

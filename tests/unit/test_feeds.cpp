@@ -230,6 +230,10 @@ TEST_CASE("feeds stop sending to a market that never answers") {
   auto m1 = t.market(reply::never), m2 = t.market(reply::never);
   t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 10000, 1), m1));
   t.keep(t.system->spawn(replay_feed, replay_settings(file, 0), m2));
+  // Wait until the replay has sent all it may (slow builds take longer), then make
+  // sure nothing more comes.
+  for (int i = 0; i < 100 && t.collected(m2).size() < 4 * 1000; ++i)
+    std::this_thread::sleep_for(50ms);
   std::this_thread::sleep_for(300ms);
   // At most feed_max_in_flight (4) batches: a simulated one holds ~100 ticks at this
   // rate (a late timer: more), a replayed one at most 1000.
