@@ -1,0 +1,176 @@
+#include "apps/loadgen/wire.hpp"
+
+#include <charconv>
+
+namespace qc::loadgen {
+
+namespace {
+
+template <class T>
+bool number_at(std::string_view msg, std::size_t pos, T& value) {
+  const auto* end = msg.data() + msg.size();
+  return std::from_chars(msg.data() + pos, end, value).ec == std::errc{};
+}
+
+// The position just past `key` at or after `from`, else past its first occurrence
+// anywhere (peers may order keys differently), else npos.
+std::size_t value_after(std::string_view msg, std::string_view key, std::size_t from) {
+  auto pos = msg.find(key, from);
+  if (pos == std::string_view::npos && from != 0)
+    pos = msg.find(key);
+  return pos == std::string_view::npos ? pos : pos + key.size();
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+} // namespace
+
+std::string_view upgrade_path(transport t) {
+  return t == transport::socketio ? "/socket.io/?EIO=4&transport=websocket" : "/ws";
+}
+
+message_kind classify(transport t, std::string_view msg) {
+  if (t == transport::socketio) {
+    if (msg.empty())
+      return message_kind::other;
+    switch (msg[0]) {
+      case '0': return message_kind::eio_open;
+      case '1': return message_kind::eio_close;
+      case '2': return message_kind::eio_ping;
+      case '4': break;
+      default: return message_kind::other;
+    }
+    if (msg.size() < 2)
+      return message_kind::other;
+    switch (msg[1]) {
+      case '0': return message_kind::connected;
+      case '4': return message_kind::connect_refused;
+      case '3': return message_kind::ack;
+      case '2': break;
+      default: return message_kind::other;
+    }
+    msg.remove_prefix(2);
+    // An event may carry an ack id before the array: 42<id>["name",...].
+    while (!msg.empty() && msg[0] >= '0' && msg[0] <= '9')
+      msg.remove_prefix(1);
+    if (msg.starts_with(R"(["stream_data")"))
+      return message_kind::stream_data;
+    if (msg.starts_with(R"(["stream_subscribed")"))
+      return message_kind::stream_subscribed;
+    if (msg.starts_with(R"(["stream_error")"))
+      return message_kind::stream_error;
+    if (msg.starts_with(R"(["error")"))
+      return message_kind::error_event;
+    return message_kind::other;
+  }
+  // /ws: {"event":"name","data":...} or {"ack":id,"data":...}.
+  constexpr std::string_view event_key = R"("event":")";
+  std::size_t pos = msg.starts_with(R"({"event":")") ? 1 : msg.find(event_key);
+  if (pos == std::string_view::npos)
+    return msg.find(R"("ack":)") != std::string_view::npos ? message_kind::ack : message_kind::other;
+  const auto name = msg.substr(pos + event_key.size());
+  if (name.starts_with(R"(stream_data")"))
+    return message_kind::stream_data;
+  if (name.starts_with(R"(connect_response")"))
+    return message_kind::connected;
+  if (name.starts_with(R"(stream_subscribed")"))
+    return message_kind::stream_subscribed;
+  if (name.starts_with(R"(stream_error")"))
+    return message_kind::stream_error;
+  if (name.starts_with(R"(error")"))
+    return message_kind::error_event;
+  return message_kind::other;
+}
+
+std::string subscribe_message(transport t, std::string_view symbol, const std::vector<std::string>& fields) {
+  std::string payload = R"({"symbol":)";
+  append_json_string(payload, symbol);
+  payload += R"(,"fields":[)";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i)
+      payload += ',';
+    append_json_string(payload, fields[i]);
+  }
+  payload += "]}";
+  if (t == transport::socketio)
+    return R"(42["subscribe_market_stream",)" + payload + "]";
+  return R"({"event":"subscribe_market_stream","data":)" + payload + "}";
+}
+
+std::string_view find_symbol(std::string_view msg) {
+  constexpr std::string_view key = R"("symbol":")";
+  const auto pos = msg.find(key);
+  if (pos == std::string_view::npos)
+    return {};
+  const auto begin = pos + key.size();
+  const auto end = msg.find('"', begin);
+  if (end == std::string_view::npos)
+    return {};
+  return msg.substr(begin, end - begin);
+}
+
+bool scan_stream_data(std::string_view msg, delivery& out) {
+  // The broker writes {"symbol":..,"data":{..},"timestamp":..,"seq":N[,"snapshot":true][,"conflated":N]}:
+  // each search starts where the previous one ended, and falls back to the whole
+  // message for a peer that orders the keys differently.
+  constexpr std::string_view symbol_key = R"("symbol":")";
+  const auto sym_pos = msg.find(symbol_key);
+  if (sym_pos == std::string_view::npos)
+    return false;
+  const auto sym_begin = sym_pos + symbol_key.size();
+  const auto sym_end = msg.find('"', sym_begin);
+  if (sym_end == std::string_view::npos)
+    return false;
+  out.symbol = msg.substr(sym_begin, sym_end - sym_begin);
+
+  out.ts_us = -1;
+  std::size_t from = sym_end;
+  if (const auto ts = value_after(msg, R"("ts_us":)", from); ts != std::string_view::npos) {
+    std::int64_t v = 0;
+    if (number_at(msg, ts, v))
+      out.ts_us = v;
+    from = ts;
+  }
+  const auto seq = value_after(msg, R"("seq":)", from);
+  if (seq == std::string_view::npos || !number_at(msg, seq, out.seq))
+    return false;
+  const auto tail = msg.substr(seq);
+  out.snapshot = tail.find(R"("snapshot":true)") != std::string_view::npos;
+  out.conflated = 0;
+  if (const auto c = tail.find(R"("conflated":)"); c != std::string_view::npos)
+    number_at(tail, c + 12, out.conflated);
+  return true;
+}
+
+publish_ack scan_publish_ack(std::string_view msg) {
+  publish_ack a;
+  a.ok = msg.find(R"("ok":true)") != std::string_view::npos;
+  if (const auto p = value_after(msg, R"("accepted":)", 0); p != std::string_view::npos)
+    number_at(msg, p, a.accepted);
+  if (const auto p = value_after(msg, R"("duplicates":)", 0); p != std::string_view::npos)
+    number_at(msg, p, a.duplicates);
+  return a;
+}
+
+std::string symbol_name(std::string_view prefix, std::size_t index) {
+  return std::string(prefix) + std::to_string(index);
+}
+
+long symbol_index(std::string_view prefix, std::string_view symbol) {
+  if (!symbol.starts_with(prefix) || symbol.size() == prefix.size())
+    return -1;
+  long v = -1;
+  const auto* end = symbol.data() + symbol.size();
+  const auto [ptr, ec] = std::from_chars(symbol.data() + prefix.size(), end, v);
+  return ec == std::errc{} && ptr == end ? v : -1;
+}
+
+} // namespace qc::loadgen
