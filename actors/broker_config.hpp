@@ -27,7 +27,7 @@ private:
   std::uint16_t port = 8080;
   std::string data_dir = "./data";
   std::string node_name = "quotecast";
-  std::size_t io_threads = 1;
+  std::size_t io_threads = 2;
   std::string auth_mode_name = "header";
   std::vector<std::string> default_roles{"trader", "publisher"};
   std::size_t ping_interval_ms = 25000;

@@ -47,7 +47,7 @@ struct settings {
   std::uint16_t port = 8080;
   std::string data_dir = "./data";
   std::string node_name = "quotecast";
-  std::size_t io_threads = 1;
+  std::size_t io_threads = 2; // 2: sockets of a busy broker keep both cores fed
   auth_mode auth = auth_mode::header;
   std::vector<std::string> default_roles{"trader", "publisher"};
   engineio_settings engineio;

@@ -249,7 +249,10 @@ void ws_connection::enqueue_one(out_frame frame) {
   bool conflated = !frame.conflate_key.empty() &&
                    unwritten_bytes() > limits.soft_outbound_bytes && conflate(frame);
   if (!conflated) {
-    if (!frame.conflate_key.empty())
+    // Only a queue on its way to the soft bound will conflate: below half of it, skip
+    // the bookkeeping (a hash per frame on the busiest thread). The first frames of a
+    // key past that point are then queued whole, and conflation starts from them.
+    if (!frame.conflate_key.empty() && unwritten_bytes() >= limits.soft_outbound_bytes / 2)
       remember_newest(frame.conflate_key, popped_ + queue_.size());
     waiting_bytes_ += frame.bytes->size();
     queue_.push_back(queued_frame{std::move(frame), 0});
