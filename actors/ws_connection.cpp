@@ -249,10 +249,13 @@ void ws_connection::enqueue_one(out_frame frame) {
   bool conflated = !frame.conflate_key.empty() &&
                    unwritten_bytes() > limits.soft_outbound_bytes && conflate(frame);
   if (!conflated) {
-    // Only a queue on its way to the soft bound will conflate: below half of it, skip
-    // the bookkeeping (a hash per frame on the busiest thread). The first frames of a
-    // key past that point are then queued whole, and conflation starts from them.
-    if (!frame.conflate_key.empty() && unwritten_bytes() >= limits.soft_outbound_bytes / 2)
+    // Only a queue on its way to the soft bound will conflate: while it is below half
+    // of it and no key is tracked, skip the bookkeeping (a hash per frame on the
+    // busiest thread). Once any key is tracked, keep every entry current, or a stale
+    // one would let a newer tick be written into an older frame's place and go out
+    // before a frame that came after it.
+    if (!frame.conflate_key.empty()
+        && (!newest_by_key_.empty() || unwritten_bytes() >= limits.soft_outbound_bytes / 2))
       remember_newest(frame.conflate_key, popped_ + queue_.size());
     waiting_bytes_ += frame.bytes->size();
     queue_.push_back(queued_frame{std::move(frame), 0});
