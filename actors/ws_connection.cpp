@@ -132,8 +132,27 @@ void ws_connection::read_next() {
   if (reading_ || read_paused_ || finished_)
     return;
   reading_ = true;
-  socket_.async_read_some(input_.prepare(read_chunk),
-                          beast::bind_front_handler(&ws_connection::on_read, shared_from_this()));
+  // Wait for data without lending the kernel a buffer: an idle connection (most of
+  // them) then holds no read buffer at all; the buffer exists only while bytes do.
+  socket_.async_wait(socket_type::wait_read,
+                     beast::bind_front_handler(&ws_connection::on_readable, shared_from_this()));
+}
+
+void ws_connection::on_readable(beast::error_code ec) {
+  if (ec) {
+    on_read(ec, 0);
+    return;
+  }
+  socket_.non_blocking(true, ec);
+  std::size_t bytes = 0;
+  if (!ec)
+    bytes = socket_.read_some(input_.prepare(read_chunk), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    reading_ = false; // a spurious wake-up: wait again
+    read_next();
+    return;
+  }
+  on_read(ec, bytes);
 }
 
 void ws_connection::on_read(beast::error_code ec, std::size_t bytes) {
@@ -147,6 +166,8 @@ void ws_connection::on_read(beast::error_code ec, std::size_t bytes) {
   input_.commit(bytes);
   last_heard_ = std::chrono::steady_clock::now();
   process_input();
+  if (input_.size() == 0)
+    input_.shrink_to_fit(); // give the buffer back until more bytes come
   read_next();
 }
 

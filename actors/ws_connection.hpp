@@ -89,6 +89,7 @@ private:
 
   // reading
   void read_next();
+  void on_readable(beast::error_code ec);
   void on_read(beast::error_code ec, std::size_t bytes);
   void process_input();
   void handle_event(protocol::ws_event event);
