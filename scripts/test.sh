@@ -15,9 +15,9 @@ run_suite() {
   (cd "$dir" && ctest --output-on-failure --timeout 300)
 }
 
-run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQC_BUILD_TESTS=ON
 if [ "${QC_SKIP_SANITIZERS:-0}" != "1" ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DQC_SANITIZE=ON
+  run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DQC_SANITIZE=ON -DQC_BUILD_TESTS=ON
 fi
