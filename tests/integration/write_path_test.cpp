@@ -360,13 +360,17 @@ TEST_CASE("past the soft outbound bound a slow reader gets the newest tick, with
   broker_under_test broker({"--limits.soft-outbound-bytes=16384"});
   raw_ws slow(broker.port(), 4096);
   REQUIRE(slow.upgrade("/ws?user_id=slow").starts_with("HTTP/1.1 101"));
-  slow.send_frame(0x81, R"({"event":"subscribe_market_stream","data":{"symbol":"AAA","fields":["price"]}})");
-  // It reads nothing while 10,000 ticks of one symbol are published.
+  slow.send_frame(0x81, R"({"event":"subscribe_market_stream","data":{"symbol":"AAA","fields":["price","pad"]}})");
+  // It reads nothing while 10,000 ticks of one symbol are published. ~700 bytes each:
+  // 7 MB, more than the kernel's socket buffers can take (tcp_wmem allows 4 MB), so the
+  // broker's own queue must pass the soft bound however fast or slow the build is.
   constexpr int ticks = 10000;
+  const std::string pad(600, 'p');
   for (int batch = 0; batch < ticks / 1000; ++batch) {
     std::string body = "[";
     for (int i = 0; i < 1000; ++i)
-      body += (i ? "," : "") + std::string(R"({"symbol":"AAA","price":)") + std::to_string(batch * 1000 + i + 1) + "}";
+      body += (i ? "," : "") + std::string(R"({"symbol":"AAA","price":)") + std::to_string(batch * 1000 + i + 1)
+              + R"(,"pad":")" + pad + "\"}";
     body += "]";
     REQUIRE(http_request("POST", broker.host(), broker.port(), "/publish", body).status == 200);
   }
