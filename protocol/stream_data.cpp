@@ -17,14 +17,6 @@ field_filter make_filter(const std::vector<std::string>& requested, const std::v
   return f;
 }
 
-std::string filter_key(const field_filter& f) {
-  if (f.all)
-    return "*";
-  std::string key;
-  write_string_array(key, f.fields);
-  return key;
-}
-
 std::vector<std::string> filter_fields(const field_filter& f) {
   return f.all ? std::vector<std::string>{"*"} : f.fields;
 }

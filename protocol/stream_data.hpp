@@ -30,11 +30,6 @@ struct field_filter {
 /// named; otherwise duplicates go and the names are sorted.
 field_filter make_filter(const std::vector<std::string>& requested, const std::vector<std::string>& defaults);
 
-/// A text that names the filter, for maps and logs: "*" for all, otherwise the JSON
-/// array of the names (["price","timestamp","volume"]). JSON rather than a comma list
-/// because field names may themselves hold commas; distinct filters get distinct keys.
-std::string filter_key(const field_filter& f);
-
 /// The filter as echoed in stream_subscribed / stream_filter_updated: ["*"] for all,
 /// otherwise the normalised names.
 std::vector<std::string> filter_fields(const field_filter& f);
