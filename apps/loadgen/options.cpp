@@ -17,20 +17,28 @@ constexpr std::string_view usage = R"(quotecast-loadgen: load generator for quot
 
   --url=http://127.0.0.1:PORT   broker address (127.0.0.0/8 or localhost only)
   --transport=socketio|ws       Socket.IO v5 over WebSocket, or plain JSON on /ws
-  --mode=fanout|idle|storm      fan-out with a publisher; idle connections (memory);
+  --mode=fanout|rooms|idle|storm
+                                fan-out of market ticks with a publisher; the same with
+                                room_message in rooms; idle connections (memory);
                                 connection storm (connects per second)
   --clients=N                   subscriber connections (default 100)
   --symbols=S                   symbols LG0..LG{S-1} (default 10; --symbol-prefix=LG)
-  --per-client=K                symbols each subscriber subscribes to (default 1)
-  --rate=R                      ticks per second over all symbols (default 100)
-  --duration=SECONDS            publishing (fanout) or holding (idle) time (default 5)
+  --rooms=R                     rooms mode: rooms bench_room_0..bench_room_{R-1}
+                                (the same as --symbols; --room-prefix=bench_room_)
+  --per-client=K                symbols (rooms) each subscriber subscribes to (joins)
+                                (default 1)
+  --rate=R                      ticks (room messages) per second over all symbols
+                                (rooms) (default 100)
+  --duration=SECONDS            publishing (fanout, rooms) or holding (idle) time
+                                (default 5)
   --warmup=SECONDS              first part of duration not measured (default 1)
   --drain=SECONDS               longest wait for late deliveries (default 2)
   --connect-rate=N              connections started per second (default 0: no pacing)
   --concurrency=N               connection attempts in flight (default 256)
   --connect-timeout=SECONDS     per connection (default 10)
   --connect-phase=SECONDS       for all connections (default 120)
-  --batch=N                     most ticks in one publish message (default 100)
+  --batch=N                     most ticks in one publish message (default 100; rooms
+                                mode sends one room_message per event)
   --fields=a,b,c                subscription fields (default price,ts_us,n; ts_us is
                                 needed for latency; * means all)
   --server-pid=PID              sample the server's CPU and RSS from /proc
@@ -102,7 +110,7 @@ void resolve_url(options& o) {
   o.host_header = host + ":" + std::to_string(port);
 }
 
-void set_option(options& o, std::string_view key, std::string_view value) {
+void set_option(options& o, std::string_view key, std::string_view value, bool& prefix_given) {
   if (key == "url")
     o.url = value;
   else if (key == "transport") {
@@ -119,11 +127,13 @@ void set_option(options& o, std::string_view key, std::string_view value) {
       o.run_mode = mode::idle;
     else if (value == "storm")
       o.run_mode = mode::storm;
+    else if (value == "rooms")
+      o.run_mode = mode::rooms;
     else
-      throw std::invalid_argument("--mode must be fanout, idle or storm");
+      throw std::invalid_argument("--mode must be fanout, rooms, idle or storm");
   } else if (key == "clients")
     o.clients = parse_number<std::size_t>(key, value);
-  else if (key == "symbols")
+  else if (key == "symbols" || key == "rooms")
     o.symbols = parse_number<std::size_t>(key, value);
   else if (key == "per-client")
     o.per_client = parse_number<std::size_t>(key, value);
@@ -147,8 +157,10 @@ void set_option(options& o, std::string_view key, std::string_view value) {
     o.batch = parse_number<std::size_t>(key, value);
   else if (key == "fields")
     o.fields = split(value, ',');
-  else if (key == "symbol-prefix")
+  else if (key == "symbol-prefix" || key == "room-prefix") {
     o.symbol_prefix = value;
+    prefix_given = true;
+  }
   else if (key == "server-pid")
     o.server_pid = parse_number<int>(key, value);
   else if (key == "progress-interval")
@@ -163,8 +175,13 @@ void set_option(options& o, std::string_view key, std::string_view value) {
     throw std::invalid_argument("unknown option --" + std::string(key) + " (see --help)");
 }
 
-void validate(options& o) {
+void validate(options& o, bool prefix_given) {
   resolve_url(o);
+  if (o.run_mode == mode::rooms) {
+    if (!prefix_given)
+      o.symbol_prefix = "bench_room_";
+    o.batch = 1; // a room_message carries one message
+  }
   const auto max_clients = max_clients_for_fd_limit();
   if (o.clients == 0 || o.clients > max_clients)
     throw std::invalid_argument("--clients must be 1.." + std::to_string(max_clients)
@@ -173,8 +190,11 @@ void validate(options& o) {
     throw std::invalid_argument("--symbols must be 1..1000000");
   if (o.per_client > o.symbols)
     throw std::invalid_argument("--per-client must not exceed --symbols");
-  if (o.run_mode == mode::fanout && o.per_client == 0)
-    throw std::invalid_argument("fanout needs --per-client of at least 1");
+  if (publishes(o.run_mode) && o.per_client == 0)
+    throw std::invalid_argument(to_string(o.run_mode) + " needs --per-client of at least 1");
+  if (o.symbol_prefix.empty()
+      || o.symbol_prefix.find_first_of("\"\\") != std::string::npos)
+    throw std::invalid_argument("--symbol-prefix must be non-empty, without quotes or backslashes");
   if (o.duration_s <= 0 || o.duration_s > 3600)
     throw std::invalid_argument("--duration must be in (0, 3600] seconds");
   if (o.warmup_s >= o.duration_s)
@@ -211,6 +231,7 @@ std::size_t max_clients_for_fd_limit() {
 
 std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
   options o;
+  bool prefix_given = false;
   try {
     for (int i = 1; i < argc; ++i) {
       std::string_view arg = argv[i];
@@ -225,9 +246,9 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
       const auto eq = arg.find('=');
       if (eq == std::string_view::npos)
         throw std::invalid_argument("options take a value: --" + std::string(arg) + "=...");
-      set_option(o, arg.substr(0, eq), arg.substr(eq + 1));
+      set_option(o, arg.substr(0, eq), arg.substr(eq + 1), prefix_given);
     }
-    validate(o);
+    validate(o, prefix_given);
   } catch (const std::invalid_argument& e) {
     std::cerr << "quotecast-loadgen: " << e.what() << "\n";
     exit_code = 2;
@@ -243,6 +264,7 @@ std::string to_string(mode m) {
     case mode::fanout: return "fanout";
     case mode::idle: return "idle";
     case mode::storm: return "storm";
+    case mode::rooms: return "rooms";
   }
   return "?";
 }

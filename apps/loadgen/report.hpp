@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "apps/loadgen/options.hpp"
@@ -30,6 +31,8 @@ struct run_report {
   std::uint64_t ticks_accepted = 0;
   std::uint64_t ticks_duplicate = 0;
   std::uint64_t publish_refused = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> publish_refusals; // by error code
+  std::uint64_t publisher_echoes = 0;   // rooms: its own messages back to the publisher
   std::uint64_t expected = 0;
 
   // The server, sampled from /proc: at start, once connected, around the window, at the end.

@@ -114,7 +114,8 @@ void coordinator::after_connecting(std::int64_t now) {
       begin_window();
       set_phase(run_phase::running);
       return;
-    case mode::fanout: {
+    case mode::fanout:
+    case mode::rooms: {
       const auto t0 = wall_us();
       shared_.window_begin_us.store(t0 + static_cast<std::int64_t>(opt_.warmup_s * 1e6), std::memory_order_relaxed);
       shared_.window_end_us.store(t0 + static_cast<std::int64_t>(opt_.duration_s * 1e6), std::memory_order_relaxed);
@@ -139,7 +140,8 @@ int coordinator::publish(std::int64_t now) {
     enter_drain(now);
     return 1;
   }
-  // Ticks due by now at the set rate; sent in messages of at most --batch ticks. If
+  // Ticks (room messages) due by now at the set rate; sent in messages of at most
+  // --batch ticks (rooms: one room_message each), all queued in one write. If
   // the server does not take them, the backlog is bounded and the rate falls behind
   // (the summary shows the rate actually sent).
   const auto due_total = static_cast<std::uint64_t>(elapsed * opt_.rate);
@@ -167,7 +169,8 @@ void coordinator::enter_drain(std::int64_t now) {
   rep_.window_s = std::max(0.0, opt_.duration_s - opt_.warmup_s);
   sample_server(rep_.server_window_end);
   rep_.self_cpu_window_s = self_cpu_seconds() - self_cpu_begin_;
-  // Every tick sent goes to every subscriber of its symbol that was subscribed.
+  // Every tick sent goes to every subscriber of its symbol that was subscribed (every
+  // room message to every member of its room but the publisher).
   std::vector<std::uint64_t> subscribers(opt_.symbols, 0);
   for (std::size_t i = 0; i < opt_.threads; ++i) {
     const auto& per = shared_.boards[i].subscribers_per_symbol;
@@ -198,10 +201,11 @@ void coordinator::progress(std::int64_t now, run_phase phase) {
   const auto pending = opt_.clients - std::min<std::uint64_t>(opt_.clients, t.settled);
   char line[256];
   std::snprintf(line, sizeof line,
-                "[%7.1fs] %-10s connections %llu made, %llu failed, %llu pending | deliveries %.0f/s, %llu total | ticks sent %llu\n",
+                "[%7.1fs] %-10s connections %llu made, %llu failed, %llu pending | deliveries %.0f/s, %llu total | %s sent %llu\n",
                 seconds_between(start_ns_, now), names[static_cast<int>(phase)],
                 static_cast<unsigned long long>(t.made), static_cast<unsigned long long>(t.failed),
                 static_cast<unsigned long long>(pending), rate, static_cast<unsigned long long>(t.received),
+                opt_.run_mode == mode::rooms ? "messages" : "ticks",
                 static_cast<unsigned long long>(pub_ ? pub_->ticks_sent() : 0));
   std::cerr << line << std::flush;
 }
@@ -225,7 +229,9 @@ int coordinator::step(std::int64_t now) {
   switch (phase) {
     case run_phase::connecting: {
       if (w0_.publisher_failed()) {
-        rep_.notes.emplace_back("the publisher could not connect");
+        rep_.notes.emplace_back(opt_.run_mode == mode::rooms
+                                  ? "the publisher could not connect or join every room (connections.failure_reasons)"
+                                  : "the publisher could not connect");
         set_phase(run_phase::settling);
         return 1;
       }
@@ -249,7 +255,7 @@ int coordinator::step(std::int64_t now) {
       after_connecting(now);
       return 0;
     case run_phase::running:
-      if (opt_.run_mode == mode::fanout)
+      if (publishes(opt_.run_mode))
         return publish(now);
       if (seconds_between(phase_ns_, now) >= opt_.duration_s) {
         rep_.window_s = seconds_between(phase_ns_, now);
@@ -269,6 +275,26 @@ int coordinator::step(std::int64_t now) {
       return 0;
   }
   return 0;
+}
+
+// Events the broker refused are errors of the run, said plainly.
+void note_refusals(const options& o, run_report& rep) {
+  if (rep.publish_refused == 0)
+    return;
+  std::string note = "the broker refused " + std::to_string(rep.publish_refused) + " of "
+                     + std::to_string(rep.publish_messages)
+                     + (o.run_mode == mode::rooms ? " room_message events (" : " publish events (");
+  bool rate_limited = false;
+  for (std::size_t i = 0; i < rep.publish_refusals.size(); ++i) {
+    const auto& [code, n] = rep.publish_refusals[i];
+    note += (i ? ", " : "") + code + " x" + std::to_string(n);
+    rate_limited = rate_limited || code == "RATE_LIMIT_EXCEEDED";
+  }
+  note += ")";
+  if (rate_limited)
+    note += ": its per-connection event limit is below --rate; start it with a higher "
+            "--limits.events-per-second (bench/run and the smoke test use 1000000)";
+  rep.notes.push_back(std::move(note));
 }
 
 // SIGINT and SIGTERM arrive on a descriptor the first worker watches. The mask is set
@@ -293,7 +319,7 @@ run_report run(const options& o) {
 
   run_shared shared;
   std::unique_ptr<publisher> pub;
-  if (o.run_mode == mode::fanout)
+  if (publishes(o.run_mode))
     pub = std::make_unique<publisher>(o);
   rep.has_publisher = pub != nullptr;
 
@@ -322,6 +348,9 @@ run_report run(const options& o) {
     rep.ticks_accepted = pub->accepted();
     rep.ticks_duplicate = pub->duplicates();
     rep.publish_refused = pub->refused();
+    rep.publisher_echoes = pub->echoes();
+    rep.publish_refusals = pub->refusals();
+    note_refusals(o, rep);
   }
   if (o.server_pid > 0) {
     rep.server_end = sample_process(o.server_pid);

@@ -97,22 +97,30 @@ std::string summary_json(const options& o, const run_report& r) {
 
   w.Key("config");
   w.StartObject();
+  const bool rooms = o.run_mode == mode::rooms;
   key_u(w, "clients", o.clients);
-  key_u(w, "symbols", o.symbols);
+  key_u(w, rooms ? "rooms" : "symbols", o.symbols);
+  if (rooms) {
+    w.Key("room_prefix");
+    w.String(o.symbol_prefix);
+  }
   key_u(w, "per_client", o.per_client);
   key_d(w, "rate", o.rate);
   key_d(w, "duration_s", o.duration_s);
   key_d(w, "warmup_s", o.warmup_s);
-  key_u(w, "batch", o.batch);
+  if (!rooms)
+    key_u(w, "batch", o.batch);
   key_d(w, "connect_rate", o.connect_rate);
   key_u(w, "concurrency", o.concurrency);
   key_u(w, "threads", o.threads);
   key_u(w, "source_addrs", o.source_addrs);
-  w.Key("fields");
-  w.StartArray();
-  for (const auto& f : o.fields)
-    w.String(f);
-  w.EndArray();
+  if (!rooms) {
+    w.Key("fields");
+    w.StartArray();
+    for (const auto& f : o.fields)
+      w.String(f);
+    w.EndArray();
+  }
   w.EndObject();
 
   // The headline numbers, flat, for scripts.
@@ -147,15 +155,26 @@ std::string summary_json(const options& o, const run_report& r) {
   w.EndObject();
 
   if (r.has_publisher) {
+    const double sent_per_s = r.publish_s > 0 ? static_cast<double>(r.ticks_sent) / r.publish_s : 0.0;
     w.Key("publisher");
     w.StartObject();
-    key_u(w, "messages", r.publish_messages);
-    key_u(w, "ticks_sent", r.ticks_sent);
-    key_d(w, "ticks_per_s", r.publish_s > 0 ? static_cast<double>(r.ticks_sent) / r.publish_s : 0.0);
-    key_u(w, "acks", r.publish_acks);
-    key_u(w, "ticks_accepted", r.ticks_accepted);
-    key_u(w, "ticks_duplicate", r.ticks_duplicate);
+    key_u(w, "messages", r.publish_messages); // publish events, or room_message events
+    if (rooms) {
+      key_d(w, "messages_per_s", sent_per_s);
+      key_u(w, "echoes", r.publisher_echoes); // its own messages back: not deliveries
+    } else {
+      key_u(w, "ticks_sent", r.ticks_sent);
+      key_d(w, "ticks_per_s", sent_per_s);
+      key_u(w, "acks", r.publish_acks);
+      key_u(w, "ticks_accepted", r.ticks_accepted);
+      key_u(w, "ticks_duplicate", r.ticks_duplicate);
+    }
     key_u(w, "refused", r.publish_refused);
+    w.Key("refused_by_code");
+    w.StartObject();
+    for (const auto& [code, n] : r.publish_refusals)
+      key_u(w, code.c_str(), n);
+    w.EndObject();
     key_d(w, "publish_s", r.publish_s);
     w.EndObject();
 

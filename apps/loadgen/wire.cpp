@@ -12,6 +12,16 @@ bool number_at(std::string_view msg, std::size_t pos, T& value) {
   return std::from_chars(msg.data() + pos, end, value).ec == std::errc{};
 }
 
+// The string value that starts at `begin` (just past its opening quote), up to the
+// closing quote; sets `end` to that quote. False if it does not close.
+bool string_at(std::string_view msg, std::size_t begin, std::string_view& value, std::size_t& end) {
+  end = msg.find('"', begin);
+  if (end == std::string_view::npos)
+    return false;
+  value = msg.substr(begin, end - begin);
+  return true;
+}
+
 // The position just past `key` at or after `from`, else past its first occurrence
 // anywhere (peers may order keys differently), else npos.
 std::size_t value_after(std::string_view msg, std::string_view key, std::size_t from) {
@@ -67,6 +77,10 @@ message_kind classify(transport t, std::string_view msg) {
       return message_kind::stream_subscribed;
     if (msg.starts_with(R"(["stream_error")"))
       return message_kind::stream_error;
+    if (msg.starts_with(R"(["room_message")"))
+      return message_kind::room_message;
+    if (msg.starts_with(R"(["subscribed")"))
+      return message_kind::room_subscribed;
     if (msg.starts_with(R"(["error")"))
       return message_kind::error_event;
     return message_kind::other;
@@ -85,51 +99,65 @@ message_kind classify(transport t, std::string_view msg) {
     return message_kind::stream_subscribed;
   if (name.starts_with(R"(stream_error")"))
     return message_kind::stream_error;
+  if (name.starts_with(R"(room_message")"))
+    return message_kind::room_message;
+  if (name.starts_with(R"(subscribed")"))
+    return message_kind::room_subscribed;
   if (name.starts_with(R"(error")"))
     return message_kind::error_event;
   return message_kind::other;
 }
 
-std::string subscribe_message(transport t, std::string_view symbol, const std::vector<std::string>& fields) {
-  std::string payload = R"({"symbol":)";
-  append_json_string(payload, symbol);
-  payload += R"(,"fields":[)";
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i)
-      payload += ',';
-    append_json_string(payload, fields[i]);
-  }
-  payload += "]}";
-  if (t == transport::socketio)
-    return R"(42["subscribe_market_stream",)" + payload + "]";
-  return R"({"event":"subscribe_market_stream","data":)" + payload + "}";
+std::string event_head(transport t, std::string_view name) {
+  std::string head = t == transport::socketio ? R"(42[")" : R"({"event":")";
+  head += name;
+  head += t == transport::socketio ? R"(",)" : R"(","data":)";
+  return head;
 }
 
-std::string_view find_symbol(std::string_view msg) {
-  constexpr std::string_view key = R"("symbol":")";
+std::string_view event_tail(transport t) { return t == transport::socketio ? "]" : "}"; }
+
+std::string subscribe_message(transport t, std::string_view symbol, const std::vector<std::string>& fields) {
+  std::string out = event_head(t, "subscribe_market_stream");
+  out += R"({"symbol":)";
+  append_json_string(out, symbol);
+  out += R"(,"fields":[)";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i)
+      out += ',';
+    append_json_string(out, fields[i]);
+  }
+  out += "]}";
+  out += event_tail(t);
+  return out;
+}
+
+std::string join_room_message(transport t, std::string_view room) {
+  std::string out = event_head(t, "subscribe");
+  out += R"({"room":)";
+  append_json_string(out, room);
+  out += '}';
+  out += event_tail(t);
+  return out;
+}
+
+std::string_view find_string_value(std::string_view msg, std::string_view key) {
   const auto pos = msg.find(key);
-  if (pos == std::string_view::npos)
+  std::string_view value;
+  std::size_t end = 0;
+  if (pos == std::string_view::npos || !string_at(msg, pos + key.size(), value, end))
     return {};
-  const auto begin = pos + key.size();
-  const auto end = msg.find('"', begin);
-  if (end == std::string_view::npos)
-    return {};
-  return msg.substr(begin, end - begin);
+  return value;
 }
 
 bool scan_stream_data(std::string_view msg, delivery& out) {
   // The broker writes {"symbol":..,"data":{..},"timestamp":..,"seq":N[,"snapshot":true][,"conflated":N]}:
   // each search starts where the previous one ended, and falls back to the whole
   // message for a peer that orders the keys differently.
-  constexpr std::string_view symbol_key = R"("symbol":")";
-  const auto sym_pos = msg.find(symbol_key);
-  if (sym_pos == std::string_view::npos)
+  const auto sym_begin = value_after(msg, R"("symbol":")", 0);
+  std::size_t sym_end = 0;
+  if (sym_begin == std::string_view::npos || !string_at(msg, sym_begin, out.symbol, sym_end))
     return false;
-  const auto sym_begin = sym_pos + symbol_key.size();
-  const auto sym_end = msg.find('"', sym_begin);
-  if (sym_end == std::string_view::npos)
-    return false;
-  out.symbol = msg.substr(sym_begin, sym_end - sym_begin);
 
   out.ts_us = -1;
   std::size_t from = sym_end;
@@ -150,9 +178,33 @@ bool scan_stream_data(std::string_view msg, delivery& out) {
   return true;
 }
 
+bool scan_room_message(std::string_view msg, delivery& out) {
+  // The broker writes {"id":..,"room_id":"R","sender_id":..,"message_type":..,
+  // "content":"<seq>:<ts_us>","timestamp":..,"metadata":{..}}; searched in order as above.
+  const auto room_begin = value_after(msg, R"("room_id":")", 0);
+  std::size_t room_end = 0;
+  if (room_begin == std::string_view::npos || !string_at(msg, room_begin, out.symbol, room_end))
+    return false;
+  const auto content = value_after(msg, R"("content":")", room_end);
+  if (content == std::string_view::npos)
+    return false;
+  const auto* end = msg.data() + msg.size();
+  const auto seq = std::from_chars(msg.data() + content, end, out.seq);
+  if (seq.ec != std::errc{} || seq.ptr == end || *seq.ptr != room_content_separator)
+    return false;
+  const auto ts = std::from_chars(seq.ptr + 1, end, out.ts_us);
+  if (ts.ec != std::errc{} || ts.ptr == end || *ts.ptr != '"')
+    return false;
+  out.snapshot = false;
+  out.conflated = 0;
+  return true;
+}
+
 publish_ack scan_publish_ack(std::string_view msg) {
   publish_ack a;
   a.ok = msg.find(R"("ok":true)") != std::string_view::npos;
+  if (!a.ok)
+    a.error_code = find_error_code(msg);
   if (const auto p = value_after(msg, R"("accepted":)", 0); p != std::string_view::npos)
     number_at(msg, p, a.accepted);
   if (const auto p = value_after(msg, R"("duplicates":)", 0); p != std::string_view::npos)

@@ -46,7 +46,9 @@ void worker_counts::merge(const worker_counts& o) {
 }
 
 worker::worker(const options& o, run_shared& shared, std::size_t id, publisher* pub)
-    : opt_(o), shared_(shared), id_(id), pub_(pub), epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+    : opt_(o), shared_(shared), id_(id), pub_(pub),
+      delivery_kind_(o.run_mode == mode::rooms ? message_kind::room_message : message_kind::stream_data),
+      epoll_(::epoll_create1(EPOLL_CLOEXEC)),
       scratch_(256 * 1024) {
   if (!epoll_)
     throw std::runtime_error("epoll_create1 failed");
@@ -62,8 +64,12 @@ worker::worker(const options& o, run_shared& shared, std::size_t id, publisher* 
       c.last_seq.assign(o.per_client, 0);
   }
   counts_.subscribers_per_symbol.assign(o.symbols, 0);
-  if (pub)
-    conns_.back().is_publisher = true;
+  if (pub) {
+    auto& p = conns_.back();
+    p.is_publisher = true;
+    if (o.run_mode == mode::rooms) // a room_message needs the sender in the room
+      p.last_seq.assign(o.symbols, 0);
+  }
 }
 
 void worker::watch(int fd, std::function<void()> on_ready) {
@@ -147,26 +153,51 @@ void worker::start_connections(std::int64_t now_ns) {
 }
 
 void worker::on_made(connection& c) {
-  if (c.is_publisher) {
-    c.st = stage::ready;
-    return;
+  if (!c.is_publisher) {
+    const auto now = mono_ns();
+    counts_.connect_us.record(static_cast<std::uint64_t>((now - c.started_ns) / 1000));
+    counts_.last_made_ns = now;
   }
-  const auto now = mono_ns();
-  counts_.connect_us.record(static_cast<std::uint64_t>((now - c.started_ns) / 1000));
-  counts_.last_made_ns = now;
   if (c.last_seq.empty()) {
     settle(c, stage::ready);
     return;
   }
   c.st = stage::subscribing;
+  const bool rooms = opt_.run_mode == mode::rooms;
   for (std::size_t j = 0; j < c.last_seq.size(); ++j) {
-    const auto sym = (c.first_symbol + j) % opt_.symbols;
-    c.ws.queue_text(subscribe_message(opt_.proto, symbol_name(opt_.symbol_prefix, sym), opt_.fields));
+    const auto name = symbol_name(opt_.symbol_prefix, (c.first_symbol + j) % opt_.symbols);
+    c.ws.queue_text(rooms ? join_room_message(opt_.proto, name) : subscribe_message(opt_.proto, name, opt_.fields));
   }
 }
 
+void worker::on_subscribed(connection& c, std::string_view topic) {
+  if (!c.is_publisher) { // the publisher's joins are not subscriptions to count
+    ++counts_.subscriptions_ok;
+    const long sym = symbol_index(opt_.symbol_prefix, topic);
+    if (sym >= 0 && static_cast<std::size_t>(sym) < counts_.subscribers_per_symbol.size())
+      ++counts_.subscribers_per_symbol[static_cast<std::size_t>(sym)];
+  }
+  on_subscription_answer(c);
+}
+
+void worker::on_subscription_refused(connection& c, std::string_view msg) {
+  if (!c.is_publisher) {
+    ++counts_.subscriptions_failed;
+  } else if (publisher_join_error_.empty()) {
+    publisher_join_error_ = "could not join every room: ";
+    publisher_join_error_ += find_error_code(msg);
+    publisher_join_error_ += " ";
+    publisher_join_error_ += find_string_value(msg, R"("message":")");
+  }
+  on_subscription_answer(c);
+}
+
 void worker::on_subscription_answer(connection& c) {
-  if (c.st == stage::subscribing && ++c.answers == c.last_seq.size())
+  if (c.st != stage::subscribing || ++c.answers != c.last_seq.size())
+    return;
+  if (c.is_publisher && !publisher_join_error_.empty())
+    fail(c, publisher_join_error_.c_str()); // it could not send to every room
+  else
     settle(c, stage::ready);
 }
 
@@ -207,7 +238,9 @@ void worker::fail(connection& c, const char* why) {
 
 void worker::on_delivery(connection& c, std::string_view msg, std::int64_t now_us) {
   delivery d;
-  if (c.last_seq.empty() || !scan_stream_data(msg, d)) {
+  const bool read = !c.last_seq.empty()
+                    && (opt_.run_mode == mode::rooms ? scan_room_message(msg, d) : scan_stream_data(msg, d));
+  if (!read) {
     ++counts_.unparsed;
     return;
   }
@@ -249,10 +282,15 @@ void worker::on_delivery(connection& c, std::string_view msg, std::int64_t now_u
 }
 
 void worker::on_message(connection& c, std::string_view msg) {
-  switch (classify(opt_.proto, msg)) {
-    case message_kind::stream_data:
+  const auto kind = classify(opt_.proto, msg);
+  if (kind == delivery_kind_) { // the hot path
+    if (!c.is_publisher)
       on_delivery(c, msg, now_us_);
-      break;
+    else if (pub_)
+      pub_->on_echo();
+    return;
+  }
+  switch (kind) {
     case message_kind::eio_ping:
       c.ws.queue_text(eio_pong);
       break;
@@ -267,28 +305,34 @@ void worker::on_message(connection& c, std::string_view msg) {
     case message_kind::connect_refused:
       fail(c, "Socket.IO CONNECT refused");
       break;
-    case message_kind::stream_subscribed: {
-      ++counts_.subscriptions_ok;
-      const long sym = symbol_index(opt_.symbol_prefix, find_symbol(msg));
-      if (sym >= 0 && static_cast<std::size_t>(sym) < counts_.subscribers_per_symbol.size())
-        ++counts_.subscribers_per_symbol[static_cast<std::size_t>(sym)];
-      on_subscription_answer(c);
+    case message_kind::stream_subscribed:
+      on_subscribed(c, find_symbol(msg));
       break;
-    }
+    case message_kind::room_subscribed:
+      on_subscribed(c, find_room(msg));
+      break;
     case message_kind::stream_error:
-      ++counts_.subscriptions_failed;
-      on_subscription_answer(c);
+      on_subscription_refused(c, msg);
       break;
     case message_kind::ack:
       if (c.is_publisher && pub_)
         pub_->on_ack(scan_publish_ack(msg));
       break;
     case message_kind::error_event:
+      // A room join is answered by `subscribed` or by `error`.
+      if (opt_.run_mode == mode::rooms && c.st == stage::subscribing) {
+        on_subscription_refused(c, msg);
+        break;
+      }
       ++counts_.error_events;
+      if (c.is_publisher && pub_) // e.g. RATE_LIMIT_EXCEEDED for a room_message
+        pub_->on_error_event(find_error_code(msg));
       break;
     case message_kind::eio_close:
       fail(c, "Engine.IO close packet");
       break;
+    case message_kind::stream_data:  // the other mode's delivery kind: not ours
+    case message_kind::room_message:
     case message_kind::other:
       break;
   }

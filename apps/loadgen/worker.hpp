@@ -2,7 +2,10 @@
 // One event loop (epoll, level-triggered) and the connections it owns: its share of
 // the subscribers and, in the first worker, the publisher. A worker opens its
 // connections (paced, with a bound on attempts in flight), runs the handshakes and
-// subscriptions, answers pings, and counts every delivery. Its counters are its own;
+// subscriptions (market streams, or room joins in rooms mode, where the publisher
+// joins every room too), answers pings, and counts every delivery (stream_data, or
+// room_message from the publisher; the publisher's own messages coming back to it
+// are read and counted apart, not as deliveries). Its counters are its own;
 // the few numbers the coordinator watches while the run goes on are copied into
 // atomics once per loop turn.
 
@@ -49,9 +52,9 @@ struct worker_counts {
   std::uint64_t failed = 0;
   std::uint64_t not_started = 0;
   std::uint64_t closed_by_server = 0;   // after they were made
-  std::uint64_t subscriptions_ok = 0;
+  std::uint64_t subscriptions_ok = 0;   // stream_subscribed, or subscribed (rooms)
   std::uint64_t subscriptions_failed = 0;
-  std::uint64_t received = 0;           // live stream_data
+  std::uint64_t received = 0;           // live stream_data (room_message)
   std::uint64_t received_in_window = 0;  // ticks sent inside the window (by ts_us)
   std::uint64_t arrived_in_window = 0;   // deliveries that arrived inside the window
   std::uint64_t snapshots = 0;
@@ -59,7 +62,7 @@ struct worker_counts {
   std::uint64_t out_of_order = 0;       // seq not above the previous one
   std::uint64_t conflated = 0;          // what the server said it conflated
   std::uint64_t without_ts = 0;         // deliveries without ts_us (no latency)
-  std::uint64_t unparsed = 0;           // stream_data we could not read
+  std::uint64_t unparsed = 0;           // deliveries we could not read
   std::uint64_t error_events = 0;
   std::int64_t first_start_ns = 0;
   std::int64_t last_made_ns = 0;
@@ -107,9 +110,9 @@ private:
     bool gone = false;              // closed after it was made
     std::uint32_t index = 0;        // global subscriber index
     std::uint32_t answers = 0;      // subscription answers so far
-    std::uint32_t first_symbol = 0; // slot j holds symbol (first_symbol + j) % symbols
+    std::uint32_t first_symbol = 0; // slot j holds symbol (room) (first_symbol + j) % symbols
     std::int64_t started_ns = 0;
-    std::vector<std::uint64_t> last_seq; // per slot; 0: nothing yet
+    std::vector<std::uint64_t> last_seq; // per slot; 0: nothing yet (the publisher: one per room it joins)
   };
   static constexpr std::uint64_t signal_tag = ~std::uint64_t{0};
 
@@ -119,6 +122,8 @@ private:
   void on_message(connection& c, std::string_view msg);
   void on_delivery(connection& c, std::string_view msg, std::int64_t now_us);
   void on_made(connection& c);
+  void on_subscribed(connection& c, std::string_view topic);
+  void on_subscription_refused(connection& c, std::string_view msg);
   void on_subscription_answer(connection& c);
   void settle(connection& c, stage st);
   void fail(connection& c, const char* why);
@@ -132,6 +137,7 @@ private:
   run_shared& shared_;
   std::size_t id_;
   publisher* pub_;
+  message_kind delivery_kind_;      // stream_data, or room_message in rooms mode
   unique_fd epoll_;
   std::vector<connection> conns_;   // subscribers, then the publisher if any
   std::size_t subscribers_ = 0;
@@ -145,6 +151,7 @@ private:
   std::int64_t window_end_us_ = 0;
   bool frozen_ = false;
   std::vector<char> scratch_;
+  std::string publisher_join_error_; // the first refused room join of the publisher
   int watched_fd_ = -1;
   std::function<void()> on_watched_;
   worker_counts counts_;

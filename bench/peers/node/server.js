@@ -3,6 +3,9 @@
 // publish [ticks] (acked) -> {ok, accepted, duplicates:0}, and to every subscriber
 // of each tick's symbol stream_data {symbol, data:{subscribed fields}, timestamp, seq}.
 // One room per (symbol, field list): one broadcast (one encoding) per distinct filter.
+// Rooms (W6): subscribe {room} -> subscribed {room, status, members}; room_message
+// {room, content, message_type, metadata} from a member -> room_message {id, room_id,
+// sender_id, message_type, content, timestamp, metadata} to every member, sender too.
 "use strict";
 const http = require("http");
 const { Server } = require("socket.io");
@@ -13,6 +16,8 @@ const io = new Server(httpServer, { transports: ["websocket"], serveClient: fals
 
 const seq = new Map();     // symbol -> last seq
 const filters = new Map(); // symbol -> Map(room -> fields array, or null for all)
+let messageId = 0;
+const chatRoom = (req) => (req && typeof req.room === "string" && req.room ? "room:" + req.room : null);
 
 io.on("connection", (socket) => {
   socket.on("subscribe_market_stream", (req, ack) => {
@@ -30,6 +35,21 @@ io.on("connection", (socket) => {
     const answer = { symbol, fields };
     if (typeof ack === "function") ack(answer);
     socket.emit("stream_subscribed", answer);
+  });
+
+  socket.on("subscribe", (req) => {
+    const room = chatRoom(req);
+    if (!room) return socket.emit("error", { error_code: "INVALID_PARAMETERS", message: "subscribe needs a room" });
+    socket.join(room);
+    socket.emit("subscribed", { room: req.room, status: "subscribed", members: io.sockets.adapter.rooms.get(room).size });
+  });
+
+  socket.on("room_message", (req) => {
+    const room = chatRoom(req);
+    if (!room || !socket.rooms.has(room))
+      return socket.emit("error", { error_code: "ROOM_NOT_FOUND", message: "not a member of the room" });
+    io.to(room).emit("room_message", { id: String(++messageId), room_id: req.room, sender_id: socket.id,
+      message_type: req.message_type || "text", content: req.content, timestamp: Date.now(), metadata: req.metadata || {} });
   });
 
   socket.on("publish", (ticks, ack) => {

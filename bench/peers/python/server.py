@@ -6,9 +6,13 @@ subscribe_market_stream {symbol, fields} -> stream_subscribed {symbol, fields};
 publish [ticks] (acked) -> {ok, accepted, duplicates: 0}, and to every subscriber of each
 tick's symbol stream_data {symbol, data: {subscribed fields}, timestamp, seq}.
 One room per (symbol, field list): one emit per distinct filter.
+Rooms (W6): subscribe {room} -> subscribed {room, status, members}; room_message {room,
+content, message_type, metadata} from a member -> room_message {id, room_id, sender_id,
+message_type, content, timestamp, metadata} to every member, the sender too.
 
     /usr/bin/python3 server.py [PORT]
 """
+import itertools
 import os
 import sys
 import time
@@ -21,6 +25,12 @@ app = socketio.ASGIApp(sio)
 
 seqs = {}     # symbol -> last seq
 filters = {}  # symbol -> {room: fields list, or None for all}
+message_ids = itertools.count(1)
+
+
+def chat_room(req):
+    room = req.get("room") if isinstance(req, dict) else None
+    return "room:" + room if isinstance(room, str) and room else None
 
 
 @sio.on("subscribe_market_stream")
@@ -38,6 +48,29 @@ async def subscribe(sid, req):
     answer = {"symbol": symbol, "fields": fields}
     await sio.emit("stream_subscribed", answer, to=sid)
     return answer
+
+
+@sio.on("subscribe")
+async def join_room(sid, req):
+    room = chat_room(req)
+    if room is None:
+        await sio.emit("error", {"error_code": "INVALID_PARAMETERS", "message": "subscribe needs a room"}, to=sid)
+        return
+    sio.enter_room(sid, room)
+    members = sum(1 for _ in sio.manager.get_participants("/", room))
+    await sio.emit("subscribed", {"room": req["room"], "status": "subscribed", "members": members}, to=sid)
+
+
+@sio.on("room_message")
+async def room_message(sid, req):
+    room = chat_room(req)
+    if room is None or room not in sio.rooms(sid):
+        await sio.emit("error", {"error_code": "ROOM_NOT_FOUND", "message": "not a member of the room"}, to=sid)
+        return
+    await sio.emit("room_message", {"id": str(next(message_ids)), "room_id": req["room"], "sender_id": sid,
+                                    "message_type": req.get("message_type", "text"), "content": req.get("content"),
+                                    "timestamp": int(time.time() * 1000), "metadata": req.get("metadata") or {}},
+                   room=room)
 
 
 @sio.on("publish")
