@@ -24,5 +24,6 @@ TEST_CASE("encode_subscriptions separates live and saved rooms and streams") {
 
 TEST_CASE("publish acks and delivery counts") {
   CHECK(encode_publish_ack(3, 1) == R"({"ok":true,"accepted":3,"duplicates":1})");
-  CHECK(encode_delivered(0) == R"({"delivered":0})");
+  CHECK(encode_delivered(0, 0) == R"({"delivered":0,"queued":0})");
+  CHECK(encode_delivered(2, 1) == R"({"delivered":2,"queued":1})");
 }

@@ -1,0 +1,154 @@
+#include "storage/database.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+
+#include <SQLiteCpp/Statement.h>
+
+namespace qc::storage {
+
+namespace {
+
+struct migration {
+  int version;
+  const char* sql;
+};
+
+// Forward migrations, applied in order, each in its own transaction. Never edit a step
+// that has shipped: add a new one. Step N records itself in schema_version.
+constexpr migration migrations[] = {
+    {1, R"sql(
+CREATE TABLE schema_version (
+  version    INTEGER PRIMARY KEY,
+  applied_ms INTEGER NOT NULL
+);
+
+CREATE TABLE saved_rooms (
+  user_id TEXT NOT NULL,
+  room    TEXT NOT NULL,
+  PRIMARY KEY (user_id, room)
+) WITHOUT ROWID;
+-- users_in_room()
+CREATE INDEX saved_rooms_by_room ON saved_rooms (room, user_id);
+
+CREATE TABLE saved_streams (
+  user_id TEXT NOT NULL,
+  symbol  TEXT NOT NULL,
+  PRIMARY KEY (user_id, symbol)
+) WITHOUT ROWID;
+
+-- One row per field, so any field name round-trips; position keeps the given order.
+CREATE TABLE saved_stream_fields (
+  user_id  TEXT NOT NULL,
+  symbol   TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  field    TEXT NOT NULL,
+  PRIMARY KEY (user_id, symbol, position),
+  FOREIGN KEY (user_id, symbol) REFERENCES saved_streams (user_id, symbol) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+-- AUTOINCREMENT: ids are never reused, so FIFO order is the id order and an id a
+-- caller peeked can never come to name a newer message.
+CREATE TABLE offline_messages (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id    TEXT NOT NULL,
+  event      TEXT NOT NULL,
+  payload    TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX offline_messages_by_user ON offline_messages (user_id, id);
+-- purge_expired()
+CREATE INDEX offline_messages_by_created ON offline_messages (created_ms);
+
+-- Messages per user, kept by triggers so that every insert or delete, whatever its
+-- path, keeps it exact; the per-user bound reads one row instead of counting.
+CREATE TABLE offline_counts (
+  user_id TEXT PRIMARY KEY,
+  count   INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TRIGGER offline_messages_counted AFTER INSERT ON offline_messages BEGIN
+  INSERT INTO offline_counts (user_id, count) VALUES (new.user_id, 1)
+    ON CONFLICT (user_id) DO UPDATE SET count = count + 1;
+END;
+
+CREATE TRIGGER offline_messages_uncounted AFTER DELETE ON offline_messages BEGIN
+  UPDATE offline_counts SET count = count - 1 WHERE user_id = old.user_id;
+  DELETE FROM offline_counts WHERE user_id = old.user_id AND count <= 0;
+END;
+)sql"},
+};
+
+constexpr bool versions_are_consecutive() {
+  int expected = 1;
+  for (const auto& m : migrations)
+    if (m.version != expected++)
+      return false;
+  return true;
+}
+static_assert(versions_are_consecutive(), "migrations must be numbered 1, 2, 3, ... in order");
+
+int read_version(SQLite::Database& db) {
+  // Version 0: a new, empty file.
+  if (!db.tableExists("schema_version"))
+    return 0;
+  return db.execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_version").getInt();
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string parent_created(const std::filesystem::path& path) {
+  if (path.has_parent_path())
+    std::filesystem::create_directories(path.parent_path());
+  return path.string();
+}
+
+} // namespace
+
+database::database(const std::filesystem::path& path, sync_mode sync, int busy_timeout_ms)
+    : path_(path),
+      db_(parent_created(path), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, busy_timeout_ms) {
+  // WAL: readers do not block the writer, and a commit is one append to the log.
+  const std::string mode = db_.execAndGet("PRAGMA journal_mode=WAL").getString();
+  if (mode != "wal")
+    throw std::runtime_error("database " + path_.string() + ": cannot enable WAL mode (journal_mode is " +
+                             mode + ")");
+  db_.exec(sync == sync_mode::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  db_.exec("PRAGMA foreign_keys=ON");
+
+  const int found = read_version(db_);
+  const int latest = latest_schema_version();
+  if (found > latest)
+    throw std::runtime_error("database " + path_.string() + " has schema version " + std::to_string(found) +
+                             ", newer than version " + std::to_string(latest) +
+                             " that this build knows; refusing to open it");
+
+  for (const auto& m : migrations) {
+    if (m.version <= found)
+      continue;
+    SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+    // Another process may have migrated while we waited for the write lock.
+    if (read_version(db_) >= m.version)
+      continue;
+    db_.exec(m.sql);
+    SQLite::Statement record(db_, "INSERT INTO schema_version (version, applied_ms) VALUES (?, ?)");
+    record.bind(1, m.version);
+    record.bind(2, now_ms());
+    record.exec();
+    tx.commit();
+  }
+  version_ = read_version(db_);
+}
+
+int database::latest_schema_version() noexcept {
+  return migrations[std::size(migrations) - 1].version;
+}
+
+} // namespace qc::storage

@@ -1,0 +1,124 @@
+#include "storage/offline_queue.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace qc::storage {
+
+namespace {
+
+// Resets a prepared statement after one use, also on an exception: a SELECT left
+// mid-step keeps its read snapshot open, which stops WAL checkpoints.
+class reset_after {
+public:
+  explicit reset_after(SQLite::Statement& s) : s_(s) {}
+  ~reset_after() { s_.tryReset(); }
+  reset_after(const reset_after&) = delete;
+  reset_after& operator=(const reset_after&) = delete;
+
+private:
+  SQLite::Statement& s_;
+};
+
+std::int64_t clamped(std::size_t n) {
+  return static_cast<std::int64_t>(std::min<std::size_t>(n, std::numeric_limits<std::int64_t>::max()));
+}
+
+// A message is expired when created_ms + ttl <= now, i.e. created_ms <= now - ttl:
+// this bound, saturated so that an extreme TTL cannot overflow.
+std::int64_t expired_up_to(std::int64_t now_ms, std::int64_t ttl_ms) {
+  std::int64_t bound = 0;
+  if (__builtin_sub_overflow(now_ms, ttl_ms, &bound))
+    return ttl_ms > 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+  return bound;
+}
+
+std::uint64_t count(SQLite::Statement& s) {
+  const reset_after r(s);
+  s.executeStep();
+  return static_cast<std::uint64_t>(s.getColumn(0).getInt64());
+}
+
+} // namespace
+
+offline_queue::offline_queue(database& db, std::size_t max_per_user, std::int64_t ttl_ms)
+    : max_per_user_(clamped(max_per_user)),
+      ttl_ms_(ttl_ms),
+      insert_(db.handle(), "INSERT INTO offline_messages (user_id, event, payload, created_ms) VALUES (?, ?, ?, ?)"),
+      select_count_(db.handle(), "SELECT count FROM offline_counts WHERE user_id = ?"),
+      drop_oldest_(db.handle(), "DELETE FROM offline_messages WHERE id IN"
+                                " (SELECT id FROM offline_messages WHERE user_id = ? ORDER BY id LIMIT ?)"),
+      select_live_(db.handle(), "SELECT id, event, payload, created_ms FROM offline_messages"
+                                " WHERE user_id = ? AND created_ms > ? ORDER BY id LIMIT ?"),
+      delete_one_(db.handle(), "DELETE FROM offline_messages WHERE id = ? AND user_id = ?"),
+      delete_expired_(db.handle(), "DELETE FROM offline_messages WHERE created_ms <= ?"),
+      sum_counts_(db.handle(), "SELECT COALESCE(SUM(count), 0) FROM offline_counts"),
+      count_users_(db.handle(), "SELECT COUNT(*) FROM offline_counts") {}
+
+std::size_t offline_queue::enqueue(std::string_view user, std::string_view event, std::string_view payload,
+                                   std::int64_t now_ms) {
+  const std::string u(user);
+  {
+    const reset_after r(insert_);
+    insert_.bind(1, u);
+    insert_.bind(2, std::string(event));
+    insert_.bind(3, std::string(payload));
+    insert_.bind(4, now_ms);
+    insert_.exec();
+  }
+  // The insert trigger has counted the message: one key lookup, no scan.
+  const auto held = static_cast<std::int64_t>(size(u));
+  if (held <= max_per_user_)
+    return 0;
+  const reset_after r(drop_oldest_);
+  drop_oldest_.bind(1, u);
+  drop_oldest_.bind(2, held - max_per_user_);
+  // exec() counts the rows this statement deleted, not the trigger's updates.
+  return static_cast<std::size_t>(drop_oldest_.exec());
+}
+
+std::vector<offline_message> offline_queue::peek(std::string_view user, std::size_t limit, std::int64_t now_ms) {
+  std::vector<offline_message> out;
+  const reset_after r(select_live_);
+  select_live_.bind(1, std::string(user));
+  select_live_.bind(2, expired_up_to(now_ms, ttl_ms_));
+  select_live_.bind(3, clamped(limit));
+  while (select_live_.executeStep())
+    out.push_back(offline_message{select_live_.getColumn(0).getInt64(), select_live_.getColumn(1).getString(),
+                                  select_live_.getColumn(2).getString(), select_live_.getColumn(3).getInt64()});
+  return out;
+}
+
+std::size_t offline_queue::remove(std::string_view user, const std::vector<std::int64_t>& ids) {
+  const std::string u(user);
+  std::size_t removed = 0;
+  for (const std::int64_t id : ids) {
+    const reset_after r(delete_one_);
+    delete_one_.bind(1, id);
+    delete_one_.bind(2, u);
+    removed += static_cast<std::size_t>(delete_one_.exec());
+  }
+  return removed;
+}
+
+std::size_t offline_queue::purge_expired(std::int64_t now_ms) {
+  const reset_after r(delete_expired_);
+  delete_expired_.bind(1, expired_up_to(now_ms, ttl_ms_));
+  return static_cast<std::size_t>(delete_expired_.exec());
+}
+
+std::uint64_t offline_queue::size(std::string_view user) {
+  const reset_after r(select_count_);
+  select_count_.bind(1, std::string(user));
+  return select_count_.executeStep() ? static_cast<std::uint64_t>(select_count_.getColumn(0).getInt64()) : 0;
+}
+
+std::uint64_t offline_queue::total() {
+  return count(sum_counts_);
+}
+
+std::uint64_t offline_queue::users_with_messages() {
+  return count(count_users_);
+}
+
+} // namespace qc::storage
