@@ -7,6 +7,8 @@
 
 #include "actors/clock.hpp"
 #include "actors/directory.hpp"
+#include "actors/persistence.hpp"
+#include "actors/supervisor.hpp"
 #include "actors/feed_replay.hpp"
 #include "actors/feed_simulated.hpp"
 #include "actors/gateway.hpp"
@@ -55,6 +57,8 @@ struct broker::impl {
   caf::actor directory;
   caf::actor market;
   caf::actor stats;
+  caf::actor persistence;
+  caf::actor supervisor;
   std::vector<caf::actor> feeds;
   std::unique_ptr<gateway> gw;
   std::int64_t started_ms = now_ms();
@@ -74,6 +78,8 @@ struct broker::impl {
     p.directory = directory;
     p.stats = stats;
     p.market = market;
+    p.persistence = persistence;
+    p.supervisor = supervisor;
     return system.spawn(session_actor, std::move(p));
   }
 
@@ -153,7 +159,9 @@ broker::~broker() {
 
 std::uint16_t broker::start() {
   auto& d = *impl_;
-  d.directory = d.system.spawn(directory_actor, d.cfg);
+  d.persistence = spawn_persistence(d.system, d.cfg); // throws on a bad data directory
+  d.supervisor = d.system.spawn(supervisor_actor, d.cfg);
+  d.directory = d.system.spawn(directory_actor, d.cfg, d.persistence);
   d.market = d.system.spawn(market_actor, d.cfg);
   if (d.cfg->feed.simulated)
     d.feeds.push_back(d.system.spawn(simulated_feed, d.cfg->feed, d.market));
@@ -169,8 +177,8 @@ std::uint16_t broker::start() {
     d.handle_http(req, std::move(respond));
   };
   d.gw = std::make_unique<gateway>(d.cfg, std::move(hooks));
-  d.stats = d.system.spawn(stats_actor, d.cfg, d.directory, d.market,
-                           [gw = d.gw.get()] { return gw->counters(); });
+  d.stats = d.system.spawn(stats_actor, d.cfg, d.directory, d.market, d.persistence,
+                           d.supervisor, [gw = d.gw.get()] { return gw->counters(); });
   auto port = d.gw->listen();
   d.gw->run(d.cfg->io_threads);
   return port;
@@ -186,16 +194,21 @@ void broker::shutdown() {
   for (auto& feed : d.feeds) // the simulated feed never stops by itself
     caf::anon_send_exit(feed, caf::exit_reason::user_shutdown);
   d.feeds.clear();
-  // Sessions close their sockets with 1001 going away; rooms are stopped. Sockets
+  // Sessions close their sockets with 1001 going away (dropped ones waiting for
+  // recovery queue what their users are owed); rooms are stopped; once every session
+  // is gone the directory tells the persistence actor to commit and stop. Sockets
   // whose client never sent CONNECT have no registered session: close those from
   // the socket side, and their sessions finish when the close completes.
   caf::anon_send(d.directory, shutdown_atom::value);
+  caf::anon_send_exit(d.supervisor, caf::exit_reason::user_shutdown);
   d.gw->close_all(close_code::going_away, "server shutting down");
   caf::anon_send_exit(d.stats, caf::exit_reason::user_shutdown);
   caf::anon_send(d.market, shutdown_atom::value);
   d.directory = nullptr;
   d.market = nullptr;
   d.stats = nullptr;
+  d.persistence = nullptr;
+  d.supervisor = nullptr;
   // Asio keeps running while the actors finish, so their last writes and closes go out.
   d.system.await_all_actors_done();
   d.gw->stop(std::chrono::milliseconds(2000));

@@ -41,6 +41,18 @@ broker_config::broker_config() {
     .add(defaults.stream.buffer_size, "buffer-size", "ticks kept per symbol (ring buffer, get_market_data, snapshots)")
     .add(defaults.stream.default_fields, "default-fields", "fields of a subscription that names none")
     .add(stream_idle_timeout_ms, "idle-timeout", "ms without subscribers or ticks before a stream goes away");
+  auto& rec = defaults.recovery;
+  opt_group{custom_options_, "recovery"}
+    .add(recovery_window_ms, "window", "ms a dropped session waits for its client to recover it (0: recovery off)")
+    .add(rec.inflight_packets, "inflight-packets", "room/stream packets a connected session keeps to replay what a drop lost in flight")
+    .add(rec.parked_packets, "parked-packets", "packets a dropped session keeps for its client; past it the client gets a gap (fresh state, snapshots)")
+    .add(rec.max_parked, "max-parked", "dropped sessions waiting at once; past it a drop ends the session");
+  auto& sto = defaults.storage;
+  opt_group{custom_options_, "storage"}
+    .add(sto.synchronous_full, "synchronous-full", "fsync every commit (survives power loss; WAL alone survives kill -9)")
+    .add(storage_flush_ms, "flush-interval", "ms that writes gather into one transaction")
+    .add(sto.offline_max_per_user, "offline-max-per-user", "offline messages kept per user (oldest dropped)")
+    .add(offline_ttl_s, "offline-ttl", "seconds an offline message is kept");
   opt_group{custom_options_, "limits"}
     .add(lim.max_connections, "max-connections", "open WebSockets (more get HTTP 503)")
     .add(lim.max_rooms, "max-rooms", "rooms in the whole broker")
@@ -89,6 +101,14 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
     throw std::invalid_argument("limits.soft-outbound-bytes must not exceed limits.max-outbound-bytes");
   s->stream.idle_timeout = std::chrono::milliseconds(stream_idle_timeout_ms);
   s->limits.close_timeout = std::chrono::milliseconds(close_timeout_ms);
+  s->recovery.window = std::chrono::milliseconds(recovery_window_ms);
+  if (s->recovery.inflight_packets == 0 || s->recovery.parked_packets < s->recovery.inflight_packets)
+    throw std::invalid_argument(
+      "recovery.inflight-packets must be positive and recovery.parked-packets at least as large");
+  if (s->storage.offline_max_per_user == 0 || offline_ttl_s == 0)
+    throw std::invalid_argument("storage.offline-max-per-user and storage.offline-ttl must be positive");
+  s->storage.offline_ttl = std::chrono::seconds(offline_ttl_s);
+  s->storage.flush_interval = std::chrono::milliseconds(storage_flush_ms);
   validate(s->feed);
   return s;
 }

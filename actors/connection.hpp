@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -53,6 +54,11 @@ public:
   virtual void consumed() = 0;
 
   static constexpr std::size_t max_unhandled_frames = 64;
+
+  /// Calls `done` (on the socket's thread) once every frame sent before this call is
+  /// written to the socket; never, if the connection ends first. The offline queue
+  /// removes a message only after it went out (PROTOCOL.md §7).
+  virtual void when_written(std::function<void()> done) = 0;
 
   /// Flushes what is queued, then closes with a WebSocket close frame.
   virtual void close(close_code code, std::string reason) = 0;

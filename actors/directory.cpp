@@ -25,6 +25,8 @@ struct session_entry {
 
 struct directory_state {
   std::shared_ptr<const settings> cfg;
+  caf::actor persistence;
+  bool shutting_down = false;
   std::unordered_map<std::string, room_entry> rooms;
   std::unordered_map<std::string, session_entry> sessions;          // by sid
   std::unordered_map<std::string, std::vector<std::string>> users;  // user -> sids
@@ -43,24 +45,44 @@ void forget_user_session(directory_state& st, const std::string& user,
 
 } // namespace
 
+// How long a shutdown waits for sessions to finish before it stops anyway.
+constexpr auto shutdown_grace = std::chrono::seconds(5);
+
+/// Once every session is gone, their last writes are in the persistence actor's
+/// mailbox (each session wrote before it unregistered): it may commit and stop.
+void stop_when_sessions_gone(caf::event_based_actor* self, directory_state& st) {
+  if (!st.shutting_down || !st.sessions.empty())
+    return;
+  if (st.persistence)
+    self->send(st.persistence, shutdown_atom::value);
+  self->quit();
+}
+
 caf::behavior directory_actor(caf::event_based_actor* self,
-                              std::shared_ptr<const settings> cfg) {
+                              std::shared_ptr<const settings> cfg, caf::actor persistence) {
   auto st = std::make_shared<directory_state>();
   st->cfg = std::move(cfg);
+  st->persistence = std::move(persistence);
   return {
     [st](register_atom, const std::string& sid, const std::string& user,
          const caf::actor& session) {
-      st->sessions[sid] = session_entry{session, user};
+      auto [it, inserted] = st->sessions.try_emplace(sid, session_entry{session, user});
+      if (!inserted) {
+        // A recovered session: the same sid, now served by a new actor.
+        it->second.session = session;
+        return;
+      }
       st->users[user].push_back(sid);
       ++st->counters.connections_opened;
     },
-    [st](unregister_atom, const std::string& sid) {
+    [self, st](unregister_atom, const std::string& sid) {
       auto it = st->sessions.find(sid);
       if (it == st->sessions.end())
         return;
       forget_user_session(*st, it->second.user_id, sid);
       st->sessions.erase(it);
       ++st->counters.connections_closed;
+      stop_when_sessions_gone(self, *st);
     },
     [self, st](join_atom, const std::string& name,
                const member_info& m) -> caf::result<caf::message> {
@@ -71,7 +93,8 @@ caf::behavior directory_actor(caf::event_based_actor* self,
           refused.error = "the broker's room limit is reached";
           return caf::make_message(std::move(refused));
         }
-        auto room = self->spawn(room_actor, name, caf::actor_cast<caf::actor>(self));
+        auto room = self->spawn(room_actor, name, caf::actor_cast<caf::actor>(self),
+                                st->cfg->recovery.enabled());
         it = st->rooms.emplace(name, room_entry{room, 0, 0}).first;
         ++st->counters.rooms_created;
       }
@@ -142,11 +165,18 @@ caf::behavior directory_actor(caf::event_based_actor* self,
       return out;
     },
     [self, st](shutdown_atom) {
+      if (st->shutting_down) { // the grace period is over
+        st->sessions.clear();
+        stop_when_sessions_gone(self, *st);
+        return;
+      }
+      st->shutting_down = true;
       for (auto& [sid, entry] : st->sessions)
         self->send(entry.session, shutdown_atom::value);
       for (auto& [name, entry] : st->rooms)
         self->send_exit(entry.room, caf::exit_reason::user_shutdown);
-      self->quit();
+      self->delayed_send(self, shutdown_grace, shutdown_atom::value);
+      stop_when_sessions_gone(self, *st);
     },
   };
 }

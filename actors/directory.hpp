@@ -6,7 +6,8 @@
 // flight is forgotten and retired, so a join can never reach a room that is quitting.
 //
 // Messages:
-//   (register_atom, sid, user_id, session)        -> void
+//   (register_atom, sid, user_id, session)        -> void; a known sid (a recovered
+//                                                    session) just gets its new actor
 //   (unregister_atom, sid)                        -> void
 //   (join_atom, room, member_info)                -> join_reply (delegated to the room)
 //   (leave_atom, room, sid)                       -> void
@@ -14,9 +15,13 @@
 //   (list_rooms_atom)                             -> std::vector<room_brief>
 //   (members_atom, room)                          -> std::vector<member_brief> (empty: no such room)
 //   (publish_atom, room, shared_frame, audience)  -> uint32 (0 if no such room)
-//   (publish_atom, user_id, shared_frame)         -> uint32 sessions reached
+//   (publish_atom, user_id, shared_frame)         -> uint32 sessions reached (a dropped
+//                                                    session waiting for recovery counts:
+//                                                    it keeps the frame for its client)
 //   (listing_atom)                                -> directory_listing
-//   (shutdown_atom)                               -> closes every session, quits
+//   (shutdown_atom)                               -> closes every session; once they are
+//                                                    gone (or after a grace period) tells
+//                                                    the persistence actor to stop, quits
 
 #include <memory>
 
@@ -26,7 +31,8 @@
 
 namespace qc {
 
+/// `persistence` (may be null) is stopped once every session has finished.
 caf::behavior directory_actor(caf::event_based_actor* self,
-                              std::shared_ptr<const settings> cfg);
+                              std::shared_ptr<const settings> cfg, caf::actor persistence);
 
 } // namespace qc

@@ -2,13 +2,13 @@
 // What both feeds do alike: hand a batch to the market and report trouble on stderr.
 
 #include <chrono>
-#include <iostream>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include <caf/event_based_actor.hpp>
 
+#include "actors/log.hpp"
 #include "actors/messages.hpp"
 
 namespace qc {
@@ -19,9 +19,7 @@ inline constexpr std::size_t feed_max_in_flight = 4;
 
 /// One line on stderr, e.g. "quotecast: replay feed: line 7: symbol is missing".
 inline void feed_log(std::string_view feed, std::string_view message) {
-  std::string line = "quotecast: ";
-  line.append(feed).append(": ").append(message).append("\n");
-  std::cerr << line; // one write, so lines from several threads do not interleave
+  log_line(feed, message);
 }
 
 /// Sends one batch to the market as a request (its handler answers publish_result);

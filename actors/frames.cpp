@@ -4,11 +4,37 @@
 
 namespace qc {
 
+namespace {
+
+wire_frame encode_both(std::string_view event, std::string_view payload_json,
+                       std::string_view offset) {
+  wire_frame f;
+  if (offset.empty()) {
+    f.socketio = protocol::frame_sio_event(event, payload_json);
+    f.json = protocol::frame_ws_event(event, payload_json);
+  } else {
+    f.socketio = protocol::frame_sio_event_with_offset(event, payload_json, offset);
+    f.json = protocol::frame_ws_event_with_offset(event, payload_json, offset);
+    f.offset = offset;
+  }
+  return f;
+}
+
+} // namespace
+
 shared_frame make_shared_frame(std::string_view event, std::string_view payload_json,
-                               std::string_view conflate_key) {
-  return std::make_shared<const wire_frame>(
-    wire_frame{protocol::frame_sio_event(event, payload_json),
-               protocol::frame_ws_event(event, payload_json), std::string(conflate_key)});
+                               std::string_view conflate_key, std::string_view offset) {
+  auto f = encode_both(event, payload_json, offset);
+  f.conflate_key = conflate_key;
+  return std::make_shared<const wire_frame>(std::move(f));
+}
+
+shared_frame make_user_frame(std::string_view event, std::string payload_json,
+                             std::string_view offset) {
+  auto f = encode_both(event, payload_json, offset);
+  f.event = event;
+  f.payload = std::move(payload_json);
+  return std::make_shared<const wire_frame>(std::move(f));
 }
 
 out_frame frame_for(const shared_frame& frame, transport_kind kind) {

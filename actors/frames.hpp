@@ -13,8 +13,16 @@ namespace qc {
 /// Encodes `event` with `payload_json` for both transports, once, to be shared by
 /// every recipient of a broadcast.
 /// `conflate_key` (stream_data: the symbol) lets a slow consumer keep only the newest.
+/// `offset` (room and stream packets, when recovery is on) goes into both encodings
+/// and makes the frame replayable after a reconnect (PROTOCOL.md §7).
 shared_frame make_shared_frame(std::string_view event, std::string_view payload_json,
-                               std::string_view conflate_key = {});
+                               std::string_view conflate_key = {},
+                               std::string_view offset = {});
+
+/// A message a user is owed even while away (room_message, notification): replayable
+/// like make_shared_frame's, and it keeps event and payload for the offline queue.
+shared_frame make_user_frame(std::string_view event, std::string payload_json,
+                             std::string_view offset);
 
 /// The part of a shared frame that a session of `kind` writes; shares ownership with
 /// `frame`, so no bytes are copied.

@@ -154,6 +154,10 @@ private:
       info.query_user_id = it->second;
     if (auto it = q.params.find("token"); it != q.params.end())
       info.query_token = it->second;
+    if (auto it = q.params.find("resume"); it != q.params.end())
+      info.resume = it->second;
+    if (auto it = q.params.find("offset"); it != q.params.end())
+      info.resume_offset = it->second;
     if (auto it = req.find("X-User-Id"); it != req.end())
       info.header_user_id = std::string(it->value());
     beast::error_code ec;

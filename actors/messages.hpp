@@ -14,6 +14,7 @@
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "actors/identity.hpp"
 #include "protocol/client_events.hpp"
 
 namespace qc {
@@ -35,6 +36,7 @@ using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using members_atom = caf::atom_constant<caf::atom("members")>;
+using away_atom = caf::atom_constant<caf::atom("away")>;
 using room_done_atom = caf::atom_constant<caf::atom("room_done")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 // directory
@@ -54,6 +56,29 @@ using stream_idle_atom = caf::atom_constant<caf::atom("strm_idle")>;
 using idle_check_atom = caf::atom_constant<caf::atom("idle_chk")>;
 // feeds
 using feed_tick_atom = caf::atom_constant<caf::atom("feed_tick")>;
+// persistence (saved subscriptions, offline queue)
+using save_room_atom = caf::atom_constant<caf::atom("save_room")>;
+using forget_room_atom = caf::atom_constant<caf::atom("forget_rm")>;
+using save_stream_atom = caf::atom_constant<caf::atom("save_strm")>;
+using forget_stream_atom = caf::atom_constant<caf::atom("forget_st")>;
+using load_saved_atom = caf::atom_constant<caf::atom("load_saved")>;
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using detach_atom = caf::atom_constant<caf::atom("detach")>;
+using offline_peek_atom = caf::atom_constant<caf::atom("offl_peek")>;
+using offline_done_atom = caf::atom_constant<caf::atom("offl_done")>;
+using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
+using room_offline_atom = caf::atom_constant<caf::atom("room_offl")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+using purge_atom = caf::atom_constant<caf::atom("purge")>;
+// recovery (supervisor and sessions)
+using park_atom = caf::atom_constant<caf::atom("park")>;
+using unpark_atom = caf::atom_constant<caf::atom("unpark")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using handover_atom = caf::atom_constant<caf::atom("handover")>;
+using takeover_atom = caf::atom_constant<caf::atom("takeover")>;
+using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
+using window_due_atom = caf::atom_constant<caf::atom("window_due")>;
+using written_atom = caf::atom_constant<caf::atom("written")>;
 // statistics and lifecycle
 using get_stats_atom = caf::atom_constant<caf::atom("get_stats")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
@@ -66,6 +91,16 @@ struct wire_frame {
   std::string socketio; // Engine.IO message packet, e.g. 42["room_message",{...}]
   std::string json;     // plain JSON, e.g. {"event":"room_message","data":{...}}
   std::string conflate_key; // stream_data: the symbol; a slow consumer keeps only the newest per key
+  /// Room and stream packets: the recovery offset both encodings carry (PROTOCOL.md
+  /// §7); a session keeps such frames to replay them. Empty: not replayable.
+  std::string offset;
+  /// Messages a user is owed even while away (room_message, notification): the event
+  /// and its payload as the offline queue stores them. Empty event: market data and
+  /// membership news, which are not queued.
+  std::string event;
+  std::string payload;
+
+  bool queueable() const { return !event.empty(); }
 };
 using shared_frame = std::shared_ptr<const wire_frame>;
 
@@ -162,13 +197,14 @@ struct connection_stats {
   std::uint64_t rooms = 0;
   std::int64_t connected_ms = 0;
   std::int64_t last_activity_ms = 0;
+  bool parked = false; // dropped, waiting for recovery: not a connection any more
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, connection_stats& x) {
   return f(caf::meta::type_name("connection_stats"), x.sid, x.user_id, x.transport,
            x.messages_in, x.messages_out, x.errors, x.rooms, x.connected_ms,
-           x.last_activity_ms);
+           x.last_activity_ms, x.parked);
 }
 
 struct stream_stats {
@@ -234,6 +270,71 @@ struct stream_reply {
   shared_frame snapshot;            // last value for this filter, or null; "snapshot":true
 };
 
+// -- persistence and recovery ------------------------------------------------------
+
+/// A user's saved subscriptions (PROTOCOL.md §7), rooms and streams sorted by name.
+struct saved_state {
+  std::vector<std::string> rooms;
+  std::vector<std::pair<std::string, std::vector<std::string>>> streams; // symbol, fields
+};
+
+/// One message waiting in a user's offline queue.
+struct offline_item {
+  std::int64_t id = 0;
+  std::string event;
+  std::string payload; // as sent live; delivery adds "offline":true
+  std::int64_t created_ms = 0;
+};
+using offline_batch = std::vector<offline_item>;
+
+/// What a session that dropped hands to the session its client came back on.
+struct handover_state {
+  std::string sid;
+  std::string pid;
+  identity who;
+  std::vector<std::string> rooms;
+  std::vector<std::pair<std::string, std::vector<std::string>>> streams; // symbol, fields
+  std::vector<shared_frame> frames; // room/stream packets kept, oldest first
+  bool overrun = false;             // older packets were dropped: a gap is possible
+};
+
+struct persistence_stats {
+  std::uint64_t saved_rooms = 0;
+  std::uint64_t saved_streams = 0;
+  std::uint64_t queued_offline = 0;    // enqueued since start
+  std::uint64_t delivered_offline = 0; // written to a socket and removed
+  std::uint64_t dropped_offline = 0;   // pushed out by the per-user bound
+  std::uint64_t expired_offline = 0;   // past the TTL
+  std::uint64_t total_offline_messages = 0; // waiting now
+  std::uint64_t users_with_offline_messages = 0;
+  std::uint64_t commits = 0;
+  std::uint64_t write_errors = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, persistence_stats& x) {
+  return f(caf::meta::type_name("persistence_stats"), x.saved_rooms, x.saved_streams,
+           x.queued_offline, x.delivered_offline, x.dropped_offline, x.expired_offline,
+           x.total_offline_messages, x.users_with_offline_messages, x.commits,
+           x.write_errors);
+}
+
+struct recovery_stats {
+  std::uint64_t parked_sessions = 0; // dropped, waiting for their client now
+  std::uint64_t parked_total = 0;
+  std::uint64_t recovered = 0;       // came back with nothing missing
+  std::uint64_t recovery_gaps = 0;   // came back after an overrun: fresh state, snapshots
+  std::uint64_t expired = 0;         // the window passed
+  std::uint64_t refused_parks = 0;   // max-parked reached
+  std::uint64_t replayed_packets = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recovery_stats& x) {
+  return f(caf::meta::type_name("recovery_stats"), x.parked_sessions, x.parked_total,
+           x.recovered, x.recovery_gaps, x.expired, x.refused_parks, x.replayed_packets);
+}
+
 /// How a finished statistics document gets back to an HTTP request on an Asio
 /// thread: the stats actor calls it (it posts to the socket's strand). Local only.
 struct json_callback {
@@ -246,3 +347,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::shared_frame)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::json_callback)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::tick_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::stream_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::saved_state)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::offline_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::handover_state)

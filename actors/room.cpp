@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <caf/all.hpp>
 
 #include "actors/clock.hpp"
 #include "actors/frames.hpp"
+#include "actors/ids.hpp"
 #include "actors/messages.hpp"
 #include "protocol/server_events.hpp"
 
@@ -18,7 +20,17 @@ struct room_state {
   std::string name;
   caf::actor directory;
   std::unordered_map<std::string, member_info> members; // by sid
+  // Members whose connection dropped and who wait for recovery: the others were told
+  // they left, but they still get the room's messages, to replay when they return.
+  std::unordered_set<std::string> away;
   room_stats stats;
+  bool replayable = false;
+
+  shared_frame member_event(const char* event, const std::string& sid,
+                            const std::string& user) const {
+    return make_shared_frame(event, protocol::encode_member_event(name, sid, user, now_ms()),
+                             {}, replayable ? random_id(12) : std::string());
+  }
 
   bool wants(const member_info& m, const audience& to) const {
     if (!to.user_id.empty() && m.user_id != to.user_id)
@@ -41,10 +53,11 @@ struct room_state {
 } // namespace
 
 caf::behavior room_actor(caf::event_based_actor* self, std::string name,
-                         caf::actor directory) {
+                         caf::actor directory, bool replayable) {
   auto st = std::make_shared<room_state>();
   st->name = std::move(name);
   st->directory = std::move(directory);
+  st->replayable = replayable;
   st->stats.name = st->name;
   st->stats.created_ms = now_ms();
   auto report = [self, st] {
@@ -60,12 +73,13 @@ caf::behavior room_actor(caf::event_based_actor* self, std::string name,
       reply.already_member = !inserted;
       if (inserted) {
         ++st->stats.joins;
-        st->tell_others(self, m.sid,
-                        make_shared_frame("room_member_joined",
-                                          protocol::encode_member_event(
-                                            st->name, m.sid, m.user_id, now_ms())));
+        st->tell_others(self, m.sid, st->member_event("room_member_joined", m.sid, m.user_id));
+      } else {
+        it->second = m; // the same sid from a new actor: a recovered session
+        if (st->away.erase(m.sid) > 0)
+          st->tell_others(self, m.sid, st->member_event("room_member_joined", m.sid, m.user_id));
       }
-      reply.members = static_cast<std::uint32_t>(st->members.size());
+      reply.members = static_cast<std::uint32_t>(st->members.size() - st->away.size());
       report();
       return reply;
     },
@@ -75,10 +89,8 @@ caf::behavior room_actor(caf::event_based_actor* self, std::string name,
         auto user = it->second.user_id;
         st->members.erase(it);
         ++st->stats.leaves;
-        st->tell_others(self, sid,
-                        make_shared_frame("room_member_left",
-                                          protocol::encode_member_event(
-                                            st->name, sid, user, now_ms())));
+        if (st->away.erase(sid) == 0) // an away member's leaving was told already
+          st->tell_others(self, sid, st->member_event("room_member_left", sid, user));
       }
       report();
     },
@@ -89,15 +101,21 @@ caf::behavior room_actor(caf::event_based_actor* self, std::string name,
         if (st->wants(m, to))
           self->send(m.session, deliver_atom::value, frame);
     },
+    [self, st](away_atom, const std::string& sid) {
+      auto it = st->members.find(sid);
+      if (it != st->members.end() && st->away.insert(sid).second)
+        st->tell_others(self, sid, st->member_event("room_member_left", sid, it->second.user_id));
+    },
     [st](members_atom) {
       std::vector<member_brief> out;
       out.reserve(st->members.size());
       for (auto& [sid, m] : st->members)
-        out.push_back(member_brief{sid, m.user_id});
+        if (!st->away.contains(sid))
+          out.push_back(member_brief{sid, m.user_id});
       return out;
     },
     [st](get_stats_atom) {
-      st->stats.members = st->members.size();
+      st->stats.members = st->members.size() - st->away.size(); // present ones
       return st->stats;
     },
     [self, st](retire_atom) {

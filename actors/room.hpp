@@ -3,8 +3,14 @@
 // first join; retires (with the directory's agreement) once empty.
 //
 // Messages:
-//   (join_atom, member_info)                     -> join_reply
+//   (join_atom, member_info)                     -> join_reply; a sid already here
+//                                                   (a recovered session) just gets
+//                                                   its new actor, nobody is told
 //   (leave_atom, sid)                            -> void (tells the directory)
+//   (away_atom, sid)                             -> void: the member's connection dropped;
+//                                                   the others hear room_member_left (and
+//                                                   room_member_joined if it recovers), it
+//                                                   still gets messages until it leaves
 //   (publish_atom, shared_frame, audience)       -> void, fans out to members
 //   (members_atom)                               -> std::vector<member_brief>
 //   (get_stats_atom)                             -> room_stats
@@ -16,7 +22,8 @@
 
 namespace qc {
 
+/// `replayable`: recovery is on, so membership news carries an offset.
 caf::behavior room_actor(caf::event_based_actor* self, std::string name,
-                         caf::actor directory);
+                         caf::actor directory, bool replayable);
 
 } // namespace qc

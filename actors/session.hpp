@@ -9,6 +9,17 @@
 //   (deliver_atom, shared_frame)                                               fan-out
 //   (get_stats_atom)                          -> connection_stats
 //   (shutdown_atom)                           closes with 1001 going away, quits
+//   (handover_atom, user_id, anonymous)       -> handover_state (a dropped session hands
+//                                                itself to its client's new session)
+//   (takeover_atom)                           -> handover_state (packets since the
+//                                                handover); then quits without leaving
+//   (window_due_atom)                         the recovery window of a dropped session
+//
+// Recovery (PROTOCOL.md §7): a session keeps its last room/stream packets. When its
+// connection drops (not a deliberate disconnect) it stays in its rooms and streams,
+// parks with the supervisor and keeps collecting; a reconnect with its pid re-points
+// the rooms and streams at the new session, which replays what the client missed.
+// When the window passes, what the user is owed goes to the offline queue.
 
 #include <memory>
 
@@ -29,6 +40,8 @@ struct session_params {
   caf::actor directory;
   caf::actor stats;
   caf::actor market;
+  caf::actor persistence; // null: nothing is saved (the conformance server)
+  caf::actor supervisor;  // null: no recovery
 };
 
 caf::behavior session_actor(caf::event_based_actor* self, session_params params);

@@ -42,6 +42,24 @@ struct stream_settings {
   std::chrono::milliseconds idle_timeout{60000}; // no subscribers and no ticks this long: gone
 };
 
+/// Socket.IO connection state recovery and /ws resume (PROTOCOL.md §7).
+struct recovery_settings {
+  std::chrono::milliseconds window{120000}; // a dropped session waits this long; 0: recovery off
+  std::size_t inflight_packets = 256;  // room/stream packets kept while connected (lost in flight on a drop)
+  std::size_t parked_packets = 10000;  // packets a dropped session keeps for its return; past it: a gap
+  std::size_t max_parked = 19000;      // dropped sessions waiting at once; past it a drop just ends
+
+  bool enabled() const { return window.count() > 0; }
+};
+
+/// The durable side (PROTOCOL.md §7): one SQLite file under data_dir.
+struct storage_settings {
+  bool synchronous_full = false;             // fsync every commit (power loss), not only WAL (kill -9)
+  std::size_t offline_max_per_user = 1000;   // oldest dropped past it
+  std::chrono::seconds offline_ttl{7 * 24 * 3600};
+  std::chrono::milliseconds flush_interval{2}; // writes gather this long into one transaction
+};
+
 struct settings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
@@ -54,6 +72,11 @@ struct settings {
   limit_settings limits;
   feed_settings feed;
   stream_settings stream;
+  recovery_settings recovery;
+  storage_settings storage;
+
+  /// The database file: <data_dir>/quotecast.db.
+  std::string database_path() const { return data_dir + "/quotecast.db"; }
 };
 
 } // namespace qc

@@ -34,9 +34,12 @@ void put_text(json_writer& w, const char* key, const std::string& value) {
 /// What one /stats question has gathered so far.
 struct gathering {
   directory_listing listing;
-  std::vector<connection_stats> connections;
+  std::vector<connection_stats> connections; // live ones only
+  std::uint64_t parked = 0;                  // sessions waiting for recovery
   std::vector<room_stats> rooms;
   std::vector<stream_stats> streams;
+  persistence_stats persistence;
+  recovery_stats recovery;
   std::size_t outstanding = 0;
   std::function<void(std::string)> done;
 };
@@ -45,6 +48,8 @@ struct stats_state {
   std::shared_ptr<const settings> cfg;
   caf::actor directory;
   caf::actor market;
+  caf::actor persistence; // may be null
+  caf::actor supervisor;  // may be null
   std::function<gateway_counters()> read_gateway;
   std::int64_t started_ms = now_ms();
 };
@@ -52,13 +57,14 @@ struct stats_state {
 void write_connections(json_writer& w, const gathering& g, const settings& cfg) {
   w.Key("connections");
   w.StartObject();
-  put_count(w, "total_connections", g.listing.sessions.size());
-  put_count(w, "total_users", g.listing.total_users);
-  put_count(w, "opened", g.listing.connections_opened);
-  put_count(w, "closed", g.listing.connections_closed);
   std::map<std::string, std::uint64_t> per_user;
   for (auto& c : g.connections)
     ++per_user[c.user_id];
+  // Sessions waiting for recovery are not connections (recovery.parked_sessions).
+  put_count(w, "total_connections", g.listing.sessions.size() - g.parked);
+  put_count(w, "total_users", per_user.size());
+  put_count(w, "opened", g.listing.connections_opened);
+  put_count(w, "closed", g.listing.connections_closed);
   w.Key("per_user");
   w.StartObject();
   std::size_t listed = 0;
@@ -169,6 +175,42 @@ void write_streams(json_writer& w, const gathering& g) {
   w.EndObject();
 }
 
+void write_recovery(json_writer& w, const gathering& g, const settings& cfg) {
+  auto& r = g.recovery;
+  w.Key("recovery");
+  w.StartObject();
+  put_count(w, "window_ms", static_cast<std::uint64_t>(cfg.recovery.window.count()));
+  put_count(w, "parked_sessions", r.parked_sessions);
+  put_count(w, "parked_total", r.parked_total);
+  put_count(w, "recovered", r.recovered);
+  put_count(w, "recovery_gaps", r.recovery_gaps);
+  put_count(w, "expired", r.expired);
+  put_count(w, "refused_parks", r.refused_parks);
+  put_count(w, "replayed_packets", r.replayed_packets);
+  w.EndObject();
+  auto& p = g.persistence;
+  w.Key("offline_queue");
+  w.StartObject();
+  put_count(w, "queued_offline", p.queued_offline);
+  put_count(w, "delivered_offline", p.delivered_offline);
+  put_count(w, "dropped_offline", p.dropped_offline);
+  put_count(w, "expired_offline", p.expired_offline);
+  put_count(w, "total_offline_messages", p.total_offline_messages);
+  put_count(w, "users_with_offline_messages", p.users_with_offline_messages);
+  put_count(w, "max_queue_size", cfg.storage.offline_max_per_user);
+  w.EndObject();
+  w.Key("saved_subscriptions");
+  w.StartObject();
+  put_count(w, "rooms", p.saved_rooms);
+  put_count(w, "streams", p.saved_streams);
+  w.EndObject();
+  w.Key("storage");
+  w.StartObject();
+  put_count(w, "commits", p.commits);
+  put_count(w, "write_errors", p.write_errors);
+  w.EndObject();
+}
+
 std::string render(const gathering& g, const stats_state& st) {
   rapidjson::StringBuffer buf;
   json_writer w(buf);
@@ -180,6 +222,7 @@ std::string render(const gathering& g, const stats_state& st) {
   write_connections(w, g, *st.cfg);
   write_rooms(w, g);
   write_streams(w, g);
+  write_recovery(w, g, *st.cfg);
   auto gw = st.read_gateway();
   w.Key("gateway");
   w.StartObject();
@@ -227,7 +270,10 @@ void collect(caf::event_based_actor* self, const std::shared_ptr<stats_state>& s
           self->request(s, answer_within, get_stats_atom::value)
             .then(
               [st, g](const connection_stats& c) {
-                g->connections.push_back(c);
+                if (c.parked)
+                  ++g->parked;
+                else
+                  g->connections.push_back(c);
                 finish_one(g, st);
               },
               [st, g](const caf::error&) { finish_one(g, st); });
@@ -239,6 +285,26 @@ void collect(caf::event_based_actor* self, const std::shared_ptr<stats_state>& s
                 finish_one(g, st);
               },
               [st, g](const caf::error&) { finish_one(g, st); });
+        if (st->persistence) {
+          ++g->outstanding;
+          self->request(st->persistence, answer_within, get_stats_atom::value)
+            .then(
+              [st, g](const persistence_stats& ps) {
+                g->persistence = ps;
+                finish_one(g, st);
+              },
+              [st, g](const caf::error&) { finish_one(g, st); });
+        }
+        if (st->supervisor) {
+          ++g->outstanding;
+          self->request(st->supervisor, answer_within, get_stats_atom::value)
+            .then(
+              [st, g](const recovery_stats& rs) {
+                g->recovery = rs;
+                finish_one(g, st);
+              },
+              [st, g](const caf::error&) { finish_one(g, st); });
+        }
         ++g->outstanding; // the market's listing
         self->request(st->market, answer_within, listing_atom::value)
           .then(
@@ -266,12 +332,15 @@ void collect(caf::event_based_actor* self, const std::shared_ptr<stats_state>& s
 } // namespace
 
 caf::behavior stats_actor(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
-                          caf::actor directory, caf::actor market,
+                          caf::actor directory, caf::actor market, caf::actor persistence,
+                          caf::actor supervisor,
                           std::function<gateway_counters()> read_gateway) {
   auto st = std::make_shared<stats_state>();
   st->cfg = std::move(cfg);
   st->directory = std::move(directory);
   st->market = std::move(market);
+  st->persistence = std::move(persistence);
+  st->supervisor = std::move(supervisor);
   st->read_gateway = std::move(read_gateway);
   return {
     [self, st](get_stats_atom) -> caf::result<std::string> {

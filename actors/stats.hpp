@@ -1,6 +1,6 @@
 #pragma once
-// The stats actor: asks the directory, the market, every room, stream and session for their
-// figures and assembles the /stats document (PROTOCOL.md §8).
+// The stats actor: asks the directory, the market, every room, stream and session, the
+// persistence actor and the supervisor for their figures and assembles the /stats document (PROTOCOL.md §8).
 //
 // Messages:
 //   (get_stats_atom)                 -> std::string (JSON), for `request get_stats`
@@ -25,8 +25,10 @@ struct gateway_counters {
   std::uint64_t conflated = 0; // queued stream_data frames replaced by a newer tick
 };
 
+/// `persistence` and `supervisor` may be null (then their sections are zeros).
 caf::behavior stats_actor(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
-                          caf::actor directory, caf::actor market,
+                          caf::actor directory, caf::actor market, caf::actor persistence,
+                          caf::actor supervisor,
                           std::function<gateway_counters()> read_gateway);
 
 } // namespace qc

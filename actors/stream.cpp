@@ -52,7 +52,7 @@ public:
     reply.ok = true;
     reply.fields = protocol::filter_fields(filter);
     if (auto* last = book_.last())
-      reply.snapshot = encode(*last, filter, true);
+      reply.snapshot = encode(*last, filter, true, offset_of(*last));
     book_.subscribe(sid, session, std::move(filter));
     return reply;
   }
@@ -128,8 +128,9 @@ private:
   /// One encoding per distinct filter, one shared frame for all of its subscribers.
   void fan_out(const stream_tick& t) {
     std::uint64_t sent = 0;
+    auto offset = offset_of(t);
     book_.for_each_group([&](const protocol::field_filter& filter, auto members) {
-      auto frame = encode(t, filter, false);
+      auto frame = encode(t, filter, false, offset);
       for (auto& m : members)
         self_->send(m.subscriber, deliver_atom::value, frame);
       sent += members.size();
@@ -138,10 +139,18 @@ private:
   }
 
   shared_frame encode(const stream_tick& t, const protocol::field_filter& filter,
-                      bool snapshot) const {
+                      bool snapshot, std::string_view offset) const {
     return make_shared_frame(
       "stream_data", protocol::encode_stream_data(t.tick, t.timestamp_ms, t.seq, filter, snapshot),
-      book_.symbol());
+      book_.symbol(), offset);
+  }
+
+  /// "<symbol>:<seq>" names a tick uniquely among what one session receives, which is
+  /// all a recovery offset has to do; empty with recovery off.
+  std::string offset_of(const stream_tick& t) const {
+    if (!cfg_->recovery.enabled())
+      return {};
+    return book_.symbol() + ':' + std::to_string(t.seq);
   }
 
   caf::event_based_actor* self_;

@@ -256,6 +256,25 @@ void ws_connection::send(std::vector<out_frame> frames) {
              });
 }
 
+void ws_connection::when_written(std::function<void()> done) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), done = std::move(done)]() mutable {
+    if (self->finished_ || self->close_queued_)
+      return; // it may never go out: the caller keeps the message
+    self->write_waiters_.emplace_back(self->popped_ + self->queue_.size(), std::move(done));
+    if (!self->writing_)
+      self->call_write_waiters();
+  });
+}
+
+// Frames before popped_ have all been written once no write is in flight.
+void ws_connection::call_write_waiters() {
+  while (!write_waiters_.empty() && write_waiters_.front().first <= popped_) {
+    auto done = std::move(write_waiters_.front().second);
+    write_waiters_.pop_front();
+    done();
+  }
+}
+
 void ws_connection::enqueue(std::vector<out_frame> frames) {
   for (auto& frame : frames) {
     if (close_queued_ || finished_)
@@ -321,6 +340,7 @@ void ws_connection::remember_newest(std::string_view key, std::uint64_t position
 }
 
 void ws_connection::drop_queue() {
+  write_waiters_.clear(); // what they waited for will not be written
   queue_.clear();
   newest_by_key_.clear();
   waiting_bytes_ = 0;
@@ -404,6 +424,7 @@ void ws_connection::on_write(beast::error_code ec, std::size_t) {
     drop_queue();
     return finish(); // the read side then fails too and tells the session
   }
+  call_write_waiters();
   if (sent_close) {
     close_sent_ = true;
     return after_close_exchange();

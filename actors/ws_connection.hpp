@@ -48,6 +48,7 @@ public:
               std::string early_bytes);
 
   void send(std::vector<out_frame> frames) override;
+  void when_written(std::function<void()> done) override;
   void close(close_code code, std::string reason) override;
   void consumed() override;
 
@@ -107,6 +108,7 @@ private:
   void write_next();
   void fill_batch();
   void on_write(beast::error_code ec, std::size_t bytes);
+  void call_write_waiters();
 
   // heartbeat and closing
   void arm_heartbeat();
@@ -142,6 +144,9 @@ private:
   std::size_t inflight_bytes_ = 0;
   write_batch batch_;
   bool writing_ = false;
+  /// when_written callbacks, each with the queue position it waits for; a session
+  /// has at most a few (one per offline batch), so this stays short.
+  std::deque<std::pair<std::uint64_t, std::function<void()>>> write_waiters_;
 
   // closing
   std::string close_frame_;   // our close frame's payload, once we decided to close

@@ -77,6 +77,11 @@ std::string frame_ws_event(std::string_view event, std::string_view payload_json
   return json_object{}.string("event", event).raw("data", payload_json).done();
 }
 
+std::string frame_ws_event_with_offset(std::string_view event, std::string_view payload_json,
+                                       std::string_view offset) {
+  return json_object{}.string("event", event).string("offset", offset).raw("data", payload_json).done();
+}
+
 std::string frame_ws_ack(std::string_view id_json, std::string_view payload_json) {
   return json_object{}.raw("ack", id_json).raw("data", payload_json).done();
 }

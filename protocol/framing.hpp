@@ -37,6 +37,11 @@ std::string frame_sio_connect_error(std::string_view message, std::string_view e
 /// {"event":"name","data":payload}
 std::string frame_ws_event(std::string_view event, std::string_view payload_json);
 
+/// {"event":"name","offset":"...","data":payload}: a room or stream packet with its
+/// recovery offset. "data" stays last so the envelope still ends in "}}".
+std::string frame_ws_event_with_offset(std::string_view event, std::string_view payload_json,
+                                       std::string_view offset);
+
 /// {"ack":<id_json>,"data":payload}
 std::string frame_ws_ack(std::string_view id_json, std::string_view payload_json);
 

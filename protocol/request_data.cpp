@@ -74,8 +74,9 @@ std::string encode_publish_ack(std::uint64_t accepted, std::uint64_t duplicates)
          + std::to_string(duplicates) + "}";
 }
 
-std::string encode_delivered(std::uint64_t count) {
-  return "{\"delivered\":" + std::to_string(count) + "}";
+std::string encode_delivered(std::uint64_t delivered, std::uint64_t queued) {
+  return "{\"delivered\":" + std::to_string(delivered) + ",\"queued\":" + std::to_string(queued)
+         + "}";
 }
 
 } // namespace qc::protocol

@@ -25,7 +25,8 @@ std::string encode_subscriptions(const std::vector<std::string>& rooms,
 /// The ack of `publish`: {"ok":true,"accepted":N,"duplicates":M}
 std::string encode_publish_ack(std::uint64_t accepted, std::uint64_t duplicates);
 
-/// send_to_user / broadcast: {"delivered":N}
-std::string encode_delivered(std::uint64_t count);
+/// send_to_user / broadcast: {"delivered":N,"queued":M}: sessions reached now, and
+/// absent users whose offline queue took it.
+std::string encode_delivered(std::uint64_t delivered, std::uint64_t queued);
 
 } // namespace qc::protocol

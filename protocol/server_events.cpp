@@ -15,6 +15,8 @@ std::string encode_connect_response(const connect_info& info) {
     out.raw("restored", info.restored_json);
   if (info.resume_token)
     out.string("resume_token", *info.resume_token);
+  if (info.recovered)
+    out.boolean("recovered", *info.recovered);
   return out.done();
 }
 

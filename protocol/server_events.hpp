@@ -30,9 +30,10 @@ struct connect_info {
   // Later additions (PROTOCOL.md §7), written after server_time when set:
   std::string restored_json{};              // "restored": saved subscriptions given back (raw JSON)
   std::optional<std::string> resume_token{};  // "resume_token" on /ws
+  std::optional<bool> recovered{};            // "recovered": a reconnect that asked to recover
 };
 
-/// {"status":"connected","sid","user_id","roles":[..],"server_time"[,"restored"][,"resume_token"]}
+/// {"status":"connected","sid","user_id","roles":[..],"server_time"[,"restored"][,"resume_token"][,"recovered"]}
 std::string encode_connect_response(const connect_info& info);
 
 /// {"room","status":"subscribed","members":N}

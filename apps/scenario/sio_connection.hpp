@@ -15,7 +15,12 @@ public:
   bool expect_no_event(const std::string& name, ms duration) override { return client_.expect_no_event(name, duration); }
   outcome<ws_message> wait_closed(ms timeout) override { return client_.wait_closed(timeout); }
   void idle(ms duration) override { client_.read_for(duration); }
-  void close() override { client_.close(); }
+  // As socket.io-client's socket.disconnect(): a DISCONNECT packet, then the close
+  // frame. A goodbye, so the broker does not keep the session for recovery.
+  void close() override {
+    client_.send_raw("41");
+    client_.close();
+  }
   void drop() override { client_.drop(); }
   bool is_open() const override { return client_.is_open(); }
   std::optional<recovery_data> recovery() const override;
