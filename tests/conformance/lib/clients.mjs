@@ -46,13 +46,14 @@ export class Recorder {
     return new Promise((resolve, reject) => {
       const w = { match, resolve };
       this.waiters.add(w);
+      // unref: a timer that is not needed any more must not keep node running.
       setTimeout(() => {
         if (this.waiters.delete(w)) {
           const got = this.events.map((e) => `${e.event} ${JSON.stringify(e.data)}`).join('\n  ');
           reject(new Error(`${this.name}: no '${event}' event matching ${pred} within ${timeoutMs} ms; ` +
             `received:\n  ${got || '(nothing)'}`));
         }
-      }, timeoutMs);
+      }, timeoutMs).unref();
     });
   }
 
