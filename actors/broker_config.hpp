@@ -38,7 +38,7 @@ private:
   std::size_t close_timeout_ms = 5000;
   std::size_t recovery_window_ms = 120000;
   std::size_t offline_ttl_s = 7 * 24 * 3600;
-  std::size_t storage_flush_ms = 2;
+  std::size_t storage_flush_ms = 0;
   settings defaults;
 };
 
