@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <deque>
 #include <optional>
 #include <unordered_map>
 #include <variant>
@@ -14,6 +13,7 @@
 #include "actors/heartbeat.hpp"
 #include "actors/ids.hpp"
 #include "actors/log.hpp"
+#include "actors/replay_buffer.hpp"
 #include "actors/rate_limiter.hpp"
 #include "protocol/client_events.hpp"
 #include "protocol/engineio.hpp"
@@ -610,7 +610,7 @@ public:
   /// wait for the client to come back with our pid.
   void park() {
     parked_ = true;
-    parked_at_ = kept_total_;
+    parked_at_ = kept_.pushed();
     outbox_.clear();
     p_.conn.reset();
     for (auto& [name, room] : rooms_) // presence: the others see us leave now
@@ -638,9 +638,10 @@ public:
   void expire() {
     if (finished_)
       return;
-    auto first_parked = kept_.size() - std::min<std::uint64_t>(kept_.size(), kept_total_ - parked_at_);
-    for (std::size_t i = first_parked; i < kept_.size(); ++i)
-      queue_offline(kept_[i]);
+    auto oldest = kept_.pushed() - kept_.size(); // number of kept_[0]
+    for (std::size_t i = 0; i < kept_.size(); ++i)
+      if (oldest + i >= parked_at_)
+        queue_offline(kept_[i]);
     finish();
   }
 
@@ -659,16 +660,11 @@ public:
   /// connected, up to parked-packets while dropped. Past that the oldest goes, and a
   /// gap becomes possible; a dropped user's message that goes is queued offline.
   void keep(const shared_frame& frame) {
-    kept_.push_back(frame);
-    ++kept_total_;
-    auto cap = parked_ ? p_.cfg->recovery.parked_packets : p_.cfg->recovery.inflight_packets;
-    while (kept_.size() > cap) {
-      auto number = kept_total_ - kept_.size(); // of the oldest kept packet
+    auto bound = parked_ ? p_.cfg->recovery.parked_packets : p_.cfg->recovery.inflight_packets;
+    kept_.push(frame, bound, [this](shared_frame&& evicted, std::uint64_t number) {
       if (parked_ && number >= parked_at_)
-        queue_offline(kept_.front());
-      kept_.pop_front();
-      overrun_ = true;
-    }
+        queue_offline(evicted);
+    });
   }
 
   caf::result<handover_state> hand_over(const std::string& user, bool anonymous) {
@@ -686,10 +682,8 @@ public:
       state.rooms.push_back(room);
     for (auto& [symbol, fields] : streams_)
       state.streams.emplace_back(symbol, fields);
-    state.frames.assign(kept_.begin(), kept_.end());
-    state.overrun = overrun_;
-    kept_.clear();
-    overrun_ = false;
+    state.overrun = kept_.overrun();
+    state.frames = kept_.take();
     return state;
   }
 
@@ -697,8 +691,8 @@ public:
   /// since, and go without leaving anything (it is all the new session's now).
   handover_state take_over() {
     handover_state tail;
-    tail.frames.assign(kept_.begin(), kept_.end());
-    tail.overrun = overrun_;
+    tail.overrun = kept_.overrun();
+    tail.frames = kept_.take();
     finished_ = true;
     self_->quit();
     return tail;
@@ -1246,12 +1240,10 @@ private:
   bool attached_ = false;       // counted as a session of who_ at the persistence actor
   // recovery
   std::string pid_;              // private id (PROTOCOL.md §7); empty: recovery off
-  std::deque<shared_frame> kept_; // the last room/stream packets, for replay
-  std::uint64_t kept_total_ = 0; // packets ever kept
-  bool overrun_ = false;         // kept_ lost packets off its front
+  replay_buffer<shared_frame> kept_; // the last room/stream packets, for replay
   bool resumable_ = true;        // false after a goodbye or a protocol error
   bool parked_ = false;          // the connection dropped; waiting for the client
-  std::uint64_t parked_at_ = 0;  // kept_total_ when it dropped
+  std::uint64_t parked_at_ = 0;  // kept_.pushed() when it dropped
   bool handed_over_ = false;     // a new session is taking this one over
   std::vector<std::string> restored_rooms_;   // for connect_response.restored
   std::vector<std::string> restored_streams_;

@@ -268,11 +268,16 @@ void ws_connection::when_written(std::function<void()> done) {
 
 // Frames before popped_ have all been written once no write is in flight.
 void ws_connection::call_write_waiters() {
-  while (!write_waiters_.empty() && write_waiters_.front().first <= popped_) {
-    auto done = std::move(write_waiters_.front().second);
-    write_waiters_.pop_front();
+  if (write_waiters_.empty())
+    return;
+  auto due = std::find_if(write_waiters_.begin(), write_waiters_.end(),
+                          [this](const auto& w) { return w.first > popped_; });
+  std::vector<std::function<void()>> ready;
+  for (auto it = write_waiters_.begin(); it != due; ++it)
+    ready.push_back(std::move(it->second));
+  write_waiters_.erase(write_waiters_.begin(), due);
+  for (auto& done : ready)
     done();
-  }
 }
 
 void ws_connection::enqueue(std::vector<out_frame> frames) {

@@ -146,7 +146,7 @@ private:
   bool writing_ = false;
   /// when_written callbacks, each with the queue position it waits for; a session
   /// has at most a few (one per offline batch), so this stays short.
-  std::deque<std::pair<std::uint64_t, std::function<void()>>> write_waiters_;
+  std::vector<std::pair<std::uint64_t, std::function<void()>>> write_waiters_;
 
   // closing
   std::string close_frame_;   // our close frame's payload, once we decided to close
