@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,10 @@ public:
   /// back. If the queue would pass its byte bound the connection is closed as a slow
   /// consumer instead (the session actor then receives `closed`).
   virtual void send(std::vector<out_frame> frames) = 0;
+
+  /// The same, moving the frames out of `frames` (which keeps its capacity, so a
+  /// caller that batches reuses one buffer and allocates nothing per hand-over).
+  virtual void send_all(std::span<out_frame> frames) = 0;
 
   /// The session has handled one inbound frame. The connection stops reading while
   /// `max_unhandled_frames` frames wait in the session's mailbox, so a client that

@@ -179,8 +179,8 @@ public:
     if (outbox_.empty())
       return;
     if (auto conn = p_.conn.lock())
-      conn->send(std::move(outbox_));
-    outbox_.clear();
+      conn->send_all(outbox_);
+    outbox_.clear(); // keeps its capacity for the next batch
   }
 
   /// Tells the socket one more inbound frame is handled (read flow control).

@@ -250,14 +250,39 @@ void ws_connection::resume_reading() {
 // -- writing -------------------------------------------------------------------------
 
 void ws_connection::send(std::vector<out_frame> frames) {
-  asio::post(socket_.get_executor(),
-             [self = shared_from_this(), frames = std::move(frames)]() mutable {
-               self->enqueue(std::move(frames));
-             });
+  send_all(frames);
+}
+
+void ws_connection::send_all(std::span<out_frame> frames) {
+  bool post = false;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    for (auto& f : frames)
+      inbox_.push_back(std::move(f));
+    post = !std::exchange(drain_posted_, true);
+  }
+  if (post)
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+// On the strand: everything the session sent so far joins the write queue. Whatever
+// the session asks after a send (when_written, close) drains first, so it stays in
+// order with the frames.
+void ws_connection::drain_inbox() {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    draining_.swap(inbox_);
+    drain_posted_ = false;
+  }
+  if (draining_.empty())
+    return;
+  enqueue(draining_);
+  draining_.clear();
 }
 
 void ws_connection::when_written(std::function<void()> done) {
   asio::post(socket_.get_executor(), [self = shared_from_this(), done = std::move(done)]() mutable {
+    self->drain_inbox();
     if (self->finished_ || self->close_queued_)
       return; // it may never go out: the caller keeps the message
     self->write_waiters_.emplace_back(self->popped_ + self->queue_.size(), std::move(done));
@@ -280,7 +305,7 @@ void ws_connection::call_write_waiters() {
     done();
 }
 
-void ws_connection::enqueue(std::vector<out_frame> frames) {
+void ws_connection::enqueue(std::vector<out_frame>& frames) {
   for (auto& frame : frames) {
     if (close_queued_ || finished_)
       return; // closing (maybe just now, as a slow consumer): nothing more goes out
@@ -466,6 +491,7 @@ void ws_connection::on_heartbeat() {
 void ws_connection::close(close_code code, std::string reason) {
   asio::post(socket_.get_executor(),
              [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+               self->drain_inbox(); // what the session said before closing goes out first
                self->begin_close(code, std::move(reason), true);
              });
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -48,6 +49,7 @@ public:
               std::string early_bytes);
 
   void send(std::vector<out_frame> frames) override;
+  void send_all(std::span<out_frame> frames) override;
   void when_written(std::function<void()> done) override;
   void close(close_code code, std::string reason) override;
   void consumed() override;
@@ -98,7 +100,8 @@ private:
   void resume_reading();
 
   // writing
-  void enqueue(std::vector<out_frame> frames);
+  void drain_inbox();
+  void enqueue(std::vector<out_frame>& frames);
   void enqueue_one(out_frame frame);
   bool conflate(out_frame& frame);
   void remember_newest(std::string_view key, std::uint64_t position);
@@ -132,6 +135,15 @@ private:
   std::shared_ptr<ws_connection> paused_self_; // set while paused, see pause_reading()
   bool reading_ = false;
   std::chrono::steady_clock::time_point last_heard_;
+
+  // handing over: the session appends here from its thread; the strand drains it.
+  // A drain is posted only when the inbox goes from empty to not empty, so batches
+  // sent while the strand is busy share one post, and nothing is allocated per batch
+  // (the two vectors keep their capacity).
+  std::mutex inbox_mutex_;
+  std::vector<out_frame> inbox_;  // guarded by inbox_mutex_
+  bool drain_posted_ = false;     // guarded by inbox_mutex_
+  std::vector<out_frame> draining_; // strand only
 
   // writing: control frames first, then data frames in order
   std::vector<std::pair<protocol::ws_opcode, std::string>> control_;
