@@ -52,6 +52,7 @@ broker_config::broker_config() {
     .add(sto.synchronous_full, "synchronous-full", "fsync every commit (survives power loss; WAL alone survives kill -9)")
     .add(storage_flush_ms, "flush-interval", "ms that writes gather into one transaction")
     .add(sto.offline_max_per_user, "offline-max-per-user", "offline messages kept per user (oldest dropped)")
+    .add(sto.offline_max_total, "offline-max-total", "offline messages kept in all (past it new ones are refused and counted)")
     .add(offline_ttl_s, "offline-ttl", "seconds an offline message is kept");
   opt_group{custom_options_, "limits"}
     .add(lim.max_connections, "max-connections", "open WebSockets (more get HTTP 503)")
@@ -105,8 +106,8 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
   if (s->recovery.inflight_packets == 0 || s->recovery.parked_packets < s->recovery.inflight_packets)
     throw std::invalid_argument(
       "recovery.inflight-packets must be positive and recovery.parked-packets at least as large");
-  if (s->storage.offline_max_per_user == 0 || offline_ttl_s == 0)
-    throw std::invalid_argument("storage.offline-max-per-user and storage.offline-ttl must be positive");
+  if (s->storage.offline_max_per_user == 0 || s->storage.offline_max_total == 0 || offline_ttl_s == 0)
+    throw std::invalid_argument("storage.offline-max-per-user, offline-max-total and offline-ttl must be positive");
   s->storage.offline_ttl = std::chrono::seconds(offline_ttl_s);
   s->storage.flush_interval = std::chrono::milliseconds(storage_flush_ms);
   validate(s->feed);

@@ -305,6 +305,7 @@ struct persistence_stats {
   std::uint64_t delivered_offline = 0; // written to a socket and removed
   std::uint64_t dropped_offline = 0;   // pushed out by the per-user bound
   std::uint64_t expired_offline = 0;   // past the TTL
+  std::uint64_t refused_offline = 0;   // not queued: the store was full (offline-max-total)
   std::uint64_t total_offline_messages = 0; // waiting now
   std::uint64_t users_with_offline_messages = 0;
   std::uint64_t commits = 0;
@@ -315,7 +316,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, persistence_stats& x) {
   return f(caf::meta::type_name("persistence_stats"), x.saved_rooms, x.saved_streams,
            x.queued_offline, x.delivered_offline, x.dropped_offline, x.expired_offline,
-           x.total_offline_messages, x.users_with_offline_messages, x.commits,
+           x.refused_offline, x.total_offline_messages, x.users_with_offline_messages, x.commits,
            x.write_errors);
 }
 

@@ -33,6 +33,7 @@ public:
       queue_(*db_, cfg_->storage.offline_max_per_user,
              std::chrono::duration_cast<std::chrono::milliseconds>(cfg_->storage.offline_ttl)
                .count()) {
+    resync_count();
   }
 
   ~persistence_core() {
@@ -76,6 +77,8 @@ public:
     }
     tx_.reset(); // rolls back if the commit failed
     batch_writes_ = 0;
+    if (!failure.empty())
+      resync_count();
     for (auto& [rp, reply] : waiting_) {
       if (failure.empty())
         rp.deliver(std::move(reply));
@@ -118,16 +121,27 @@ public:
     return out;
   }
 
-  /// Called inside write(): one message for one user.
-  void enqueue(const std::string& user, const std::string& event, const std::string& payload) {
-    stats_.dropped_offline += queue_.enqueue(user, event, payload, now_ms());
+  /// Called inside write(): one message for one user. False when the store as a whole
+  /// is full (storage.offline-max-total): input must not grow the disk without bound,
+  /// and a sender may name any number of users.
+  bool enqueue(const std::string& user, const std::string& event, const std::string& payload) {
+    if (stored_ >= cfg_->storage.offline_max_total) {
+      ++stats_.refused_offline;
+      return false;
+    }
+    auto dropped = queue_.enqueue(user, event, payload, now_ms());
+    stats_.dropped_offline += dropped;
+    stored_ = stored_ + 1 - dropped;
     ++stats_.queued_offline;
+    return true;
   }
 
   void remove_delivered(const std::string& user, const std::vector<std::int64_t>& ids) {
     try {
       open_batch();
-      stats_.delivered_offline += queue_.remove(user, ids);
+      auto removed = queue_.remove(user, ids);
+      stats_.delivered_offline += removed;
+      stored_ -= std::min<std::uint64_t>(stored_, removed);
       ++batch_writes_;
     } catch (const std::exception& e) {
       // The messages stay queued and are delivered again: a duplicate, never a loss.
@@ -139,7 +153,9 @@ public:
   void purge() {
     try {
       open_batch();
-      stats_.expired_offline += queue_.purge_expired(now_ms());
+      auto purged = queue_.purge_expired(now_ms());
+      stats_.expired_offline += purged;
+      stored_ -= std::min<std::uint64_t>(stored_, purged);
     } catch (const std::exception& e) {
       ++stats_.write_errors;
       log_line("persistence", std::string("purging expired messages failed: ") + e.what());
@@ -156,6 +172,14 @@ public:
   }
 
 private:
+  void resync_count() {
+    try {
+      stored_ = queue_.total();
+    } catch (const std::exception& e) {
+      log_line("persistence", std::string("counting offline messages failed: ") + e.what());
+    }
+  }
+
   void open_batch() {
     if (!tx_)
       tx_.emplace(db_->handle(), SQLite::TransactionBehavior::IMMEDIATE); // as database::begin()
@@ -179,6 +203,7 @@ private:
   std::size_t batch_writes_ = 0;
   bool commit_queued_ = false;
   std::unordered_map<std::string, std::uint32_t> sessions_; // user -> sessions (live or parked)
+  std::uint64_t stored_ = 0; // offline messages in the store, kept in step with it
   persistence_stats stats_;
 };
 
@@ -228,8 +253,7 @@ caf::behavior persistence_actor(caf::event_based_actor* self, std::shared_ptr<co
     [self, core](enqueue_atom, const std::string& user, const std::string& event,
                  const std::string& payload) {
       core->write(self->make_response_promise(), [&] {
-        core->enqueue(user, event, payload);
-        return std::uint32_t{1};
+        return std::uint32_t{core->enqueue(user, event, payload) ? 1u : 0u};
       });
     },
     [self, core](room_offline_atom, const std::string& room, const std::string& event,
@@ -237,10 +261,9 @@ caf::behavior persistence_actor(caf::event_based_actor* self, std::shared_ptr<co
       core->write(self->make_response_promise(), [&] {
         std::uint32_t queued = 0;
         for (auto& user : core->subs().users_in_room(room))
-          if ((target_user.empty() || user == target_user) && !core->has_session(user)) {
-            core->enqueue(user, event, payload);
+          if ((target_user.empty() || user == target_user) && !core->has_session(user)
+              && core->enqueue(user, event, payload))
             ++queued;
-          }
         return queued;
       });
     },

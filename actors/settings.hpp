@@ -56,6 +56,7 @@ struct recovery_settings {
 struct storage_settings {
   bool synchronous_full = false;             // fsync every commit (power loss), not only WAL (kill -9)
   std::size_t offline_max_per_user = 1000;   // oldest dropped past it
+  std::size_t offline_max_total = 1000000;   // the whole store; past it nothing more is queued
   std::chrono::seconds offline_ttl{7 * 24 * 3600};
   std::chrono::milliseconds flush_interval{0}; // writes gather this long into one transaction (0: until the mailbox is drained)
 };

@@ -195,9 +195,11 @@ void write_recovery(json_writer& w, const gathering& g, const settings& cfg) {
   put_count(w, "delivered_offline", p.delivered_offline);
   put_count(w, "dropped_offline", p.dropped_offline);
   put_count(w, "expired_offline", p.expired_offline);
+  put_count(w, "refused_offline", p.refused_offline);
   put_count(w, "total_offline_messages", p.total_offline_messages);
   put_count(w, "users_with_offline_messages", p.users_with_offline_messages);
   put_count(w, "max_queue_size", cfg.storage.offline_max_per_user);
+  put_count(w, "max_total", cfg.storage.offline_max_total);
   w.EndObject();
   w.Key("saved_subscriptions");
   w.StartObject();
