@@ -78,11 +78,12 @@ caf::behavior directory_actor(caf::event_based_actor* self,
     [self, st](unregister_atom, const std::string& sid) {
       auto it = st->sessions.find(sid);
       if (it == st->sessions.end())
-        return;
+        return true;
       forget_user_session(*st, it->second.user_id, sid);
       st->sessions.erase(it);
       ++st->counters.connections_closed;
       stop_when_sessions_gone(self, *st);
+      return true;
     },
     [self, st](join_atom, const std::string& name,
                const member_info& m) -> caf::result<caf::message> {
@@ -101,12 +102,13 @@ caf::behavior directory_actor(caf::event_based_actor* self,
       ++it->second.in_flight;
       return self->delegate(it->second.room, join_atom::value, m);
     },
-    [self, st](leave_atom, const std::string& name, const std::string& sid) {
+    [self, st](leave_atom, const std::string& name,
+               const std::string& sid) -> caf::result<caf::message> {
       auto it = st->rooms.find(name);
       if (it == st->rooms.end())
-        return;
+        return caf::make_message(true);
       ++it->second.in_flight;
-      self->send(it->second.room, leave_atom::value, sid);
+      return self->delegate(it->second.room, leave_atom::value, sid);
     },
     [self, st](room_done_atom, const std::string& name, std::uint32_t members) {
       auto it = st->rooms.find(name);

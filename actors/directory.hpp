@@ -8,9 +8,11 @@
 // Messages:
 //   (register_atom, sid, user_id, session)        -> void; a known sid (a recovered
 //                                                    session) just gets its new actor
-//   (unregister_atom, sid)                        -> void
+//   (unregister_atom, sid)                        -> bool (true; once answered, nothing
+//                                                    addressed to that user reaches the sid)
 //   (join_atom, room, member_info)                -> join_reply (delegated to the room)
-//   (leave_atom, room, sid)                       -> void
+//   (leave_atom, room, sid)                       -> bool (delegated to the room: once
+//                                                    answered, the room sends the sid nothing more)
 //   (room_done_atom, room, members)               -> void (from rooms)
 //   (list_rooms_atom)                             -> std::vector<room_brief>
 //   (members_atom, room)                          -> std::vector<member_brief> (empty: no such room)

@@ -30,10 +30,11 @@ shared_frame make_shared_frame(std::string_view event, std::string_view payload_
 }
 
 shared_frame make_user_frame(std::string_view event, std::string payload_json,
-                             std::string_view offset) {
-  auto f = encode_both(event, payload_json, offset);
+                             std::string_view id, bool replayable) {
+  auto f = encode_both(event, payload_json, replayable ? id : std::string_view());
   f.event = event;
   f.payload = std::move(payload_json);
+  f.id = id;
   return std::make_shared<const wire_frame>(std::move(f));
 }
 

@@ -19,10 +19,11 @@ shared_frame make_shared_frame(std::string_view event, std::string_view payload_
                                std::string_view conflate_key = {},
                                std::string_view offset = {});
 
-/// A message a user is owed even while away (room_message, notification): replayable
-/// like make_shared_frame's, and it keeps event and payload for the offline queue.
+/// A message a user is owed even while away (room_message, notification): it keeps
+/// event, payload and `id` for the offline queue, and with `replayable` (recovery on)
+/// carries `id` as its offset.
 shared_frame make_user_frame(std::string_view event, std::string payload_json,
-                             std::string_view offset);
+                             std::string_view id, bool replayable);
 
 /// The part of a shared frame that a session of `kind` writes; shares ownership with
 /// `frame`, so no bytes are copied.

@@ -99,6 +99,7 @@ struct wire_frame {
   /// membership news, which are not queued.
   std::string event;
   std::string payload;
+  std::string id; // its identity: a message reaching a queue by two paths is stored once
 
   bool queueable() const { return !event.empty(); }
 };

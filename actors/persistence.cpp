@@ -124,12 +124,15 @@ public:
   /// Called inside write(): one message for one user. False when the store as a whole
   /// is full (storage.offline-max-total): input must not grow the disk without bound,
   /// and a sender may name any number of users.
-  bool enqueue(const std::string& user, const std::string& event, const std::string& payload) {
+  bool enqueue(const std::string& user, const wire_frame& frame) {
     if (stored_ >= cfg_->storage.offline_max_total) {
       ++stats_.refused_offline;
       return false;
     }
-    auto dropped = queue_.enqueue(user, event, payload, now_ms());
+    auto stored = queue_.enqueue_once(user, frame.event, frame.payload, now_ms(), frame.id);
+    if (!stored)
+      return true; // queued already, by the other path
+    auto dropped = *stored;
     stats_.dropped_offline += dropped;
     stored_ = stored_ + 1 - dropped;
     ++stats_.queued_offline;
@@ -250,19 +253,18 @@ caf::behavior persistence_actor(caf::event_based_actor* self, std::shared_ptr<co
     [core](offline_done_atom, const std::string& user, const std::vector<std::int64_t>& ids) {
       core->remove_delivered(user, ids);
     },
-    [self, core](enqueue_atom, const std::string& user, const std::string& event,
-                 const std::string& payload) {
+    [self, core](enqueue_atom, const std::string& user, const shared_frame& frame) {
       core->write(self->make_response_promise(), [&] {
-        return std::uint32_t{core->enqueue(user, event, payload) ? 1u : 0u};
+        return std::uint32_t{core->enqueue(user, *frame) ? 1u : 0u};
       });
     },
-    [self, core](room_offline_atom, const std::string& room, const std::string& event,
-                 const std::string& payload, const std::string& target_user) {
+    [self, core](room_offline_atom, const std::string& room, const shared_frame& frame,
+                 const std::string& target_user) {
       core->write(self->make_response_promise(), [&] {
         std::uint32_t queued = 0;
         for (auto& user : core->subs().users_in_room(room))
           if ((target_user.empty() || user == target_user) && !core->has_session(user)
-              && core->enqueue(user, event, payload))
+              && core->enqueue(user, *frame))
             ++queued;
         return queued;
       });

@@ -19,8 +19,9 @@
 //   (detach_atom, user)                           -> void (one session fewer)
 //   (offline_peek_atom, user, limit)              -> offline_batch
 //   (offline_done_atom, user, ids)                -> void (written to the socket: remove)
-//   (enqueue_atom, user, event, payload)          -> uint32 queued *
-//   (room_offline_atom, room, event, payload, target_user)
+//   (enqueue_atom, user, shared_frame)            -> uint32 queued * (a queueable frame;
+//                                                    its id is stored once per user)
+//   (room_offline_atom, room, shared_frame, target_user)
 //                                                 -> uint32 queued * (for each user who
 //                                                    saved the room and has no session)
 //   (get_stats_atom)                              -> persistence_stats

@@ -83,7 +83,7 @@ caf::behavior room_actor(caf::event_based_actor* self, std::string name,
       report();
       return reply;
     },
-    [self, st, report](leave_atom, const std::string& sid) {
+    [self, st, report](leave_atom, const std::string& sid) -> bool {
       auto it = st->members.find(sid);
       if (it != st->members.end()) {
         auto user = it->second.user_id;
@@ -93,6 +93,7 @@ caf::behavior room_actor(caf::event_based_actor* self, std::string name,
           st->tell_others(self, sid, st->member_event("room_member_left", sid, user));
       }
       report();
+      return true;
     },
     [self, st](publish_atom, const shared_frame& frame, const audience& to) {
       ++st->stats.messages;

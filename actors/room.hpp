@@ -6,7 +6,8 @@
 //   (join_atom, member_info)                     -> join_reply; a sid already here
 //                                                   (a recovered session) just gets
 //                                                   its new actor, nobody is told
-//   (leave_atom, sid)                            -> void (tells the directory)
+//   (leave_atom, sid)                            -> bool (tells the directory; after the
+//                                                   answer nothing more goes to that sid)
 //   (away_atom, sid)                             -> void: the member's connection dropped;
 //                                                   the others hear room_member_left (and
 //                                                   room_member_joined if it recovers), it

@@ -80,6 +80,13 @@ CREATE TRIGGER offline_messages_uncounted AFTER DELETE ON offline_messages BEGIN
   DELETE FROM offline_counts WHERE user_id = old.user_id AND count <= 0;
 END;
 )sql"},
+    // A message that reaches a user's queue by two paths (the sender found the user
+    // away; the user's closing session had it in flight) is stored once.
+    {2, R"sql(
+ALTER TABLE offline_messages ADD COLUMN message_id TEXT;
+CREATE UNIQUE INDEX offline_messages_once ON offline_messages (user_id, message_id)
+  WHERE message_id IS NOT NULL;
+)sql"},
 };
 
 constexpr bool versions_are_consecutive() {

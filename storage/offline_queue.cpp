@@ -44,7 +44,8 @@ std::uint64_t count(SQLite::Statement& s) {
 offline_queue::offline_queue(database& db, std::size_t max_per_user, std::int64_t ttl_ms)
     : max_per_user_(clamped(max_per_user)),
       ttl_ms_(ttl_ms),
-      insert_(db.handle(), "INSERT INTO offline_messages (user_id, event, payload, created_ms) VALUES (?, ?, ?, ?)"),
+      insert_(db.handle(), "INSERT OR IGNORE INTO offline_messages (user_id, event, payload, created_ms, message_id)"
+                           " VALUES (?, ?, ?, ?, ?)"),
       select_count_(db.handle(), "SELECT count FROM offline_counts WHERE user_id = ?"),
       drop_oldest_(db.handle(), "DELETE FROM offline_messages WHERE id IN"
                                 " (SELECT id FROM offline_messages WHERE user_id = ? ORDER BY id LIMIT ?)"),
@@ -57,6 +58,12 @@ offline_queue::offline_queue(database& db, std::size_t max_per_user, std::int64_
 
 std::size_t offline_queue::enqueue(std::string_view user, std::string_view event, std::string_view payload,
                                    std::int64_t now_ms) {
+  return enqueue_once(user, event, payload, now_ms, {}).value_or(0);
+}
+
+std::optional<std::size_t> offline_queue::enqueue_once(std::string_view user, std::string_view event,
+                                                       std::string_view payload, std::int64_t now_ms,
+                                                       std::string_view message_id) {
   const std::string u(user);
   {
     const reset_after r(insert_);
@@ -64,7 +71,12 @@ std::size_t offline_queue::enqueue(std::string_view user, std::string_view event
     insert_.bind(2, std::string(event));
     insert_.bind(3, std::string(payload));
     insert_.bind(4, now_ms);
-    insert_.exec();
+    if (message_id.empty())
+      insert_.bind(5); // NULL: no identity, never a duplicate
+    else
+      insert_.bind(5, std::string(message_id));
+    if (insert_.exec() == 0)
+      return std::nullopt; // this user has it queued already
   }
   // The insert trigger has counted the message: one key lookup, no scan.
   const auto held = static_cast<std::int64_t>(size(u));

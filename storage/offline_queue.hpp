@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,12 @@ public:
   /// user's oldest ones; returns how many were dropped.
   std::size_t enqueue(std::string_view user, std::string_view event, std::string_view payload,
                       std::int64_t now_ms);
+
+  /// The same for a message with an identity: if this user already has `message_id`
+  /// queued, nothing is stored and the result is empty; else how many were dropped.
+  std::optional<std::size_t> enqueue_once(std::string_view user, std::string_view event,
+                                          std::string_view payload, std::int64_t now_ms,
+                                          std::string_view message_id);
   /// Oldest first, at most `limit`, only those not expired at now_ms. Does not remove.
   std::vector<offline_message> peek(std::string_view user, std::size_t limit, std::int64_t now_ms);
   /// Removes these ids of this user (ids of other users are ignored); returns how many

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -207,4 +208,17 @@ TEST_CASE("offline queue: ten thousand enqueues in one transaction") {
   CHECK(q.total() == 10'000);
   CHECK(q.users_with_messages() == 20);
   CHECK(q.size("user7") == 500);
+}
+
+TEST_CASE("offline queue: a message with an identity is stored once per user") {
+  temp_dir dir;
+  database db(dir.path() / "q.db");
+  offline_queue q(db, 1000, 7 * day_ms);
+  CHECK(q.enqueue_once("bob", "room_message", "{\"n\":1}", t0, "m1") == std::optional<std::size_t>{0});
+  CHECK_FALSE(q.enqueue_once("bob", "room_message", "{\"n\":1}", t0 + 1, "m1").has_value());
+  CHECK(q.enqueue_once("ann", "room_message", "{\"n\":1}", t0, "m1").has_value()); // another user
+  CHECK(q.enqueue_once("bob", "notification", "{\"n\":2}", t0, "").has_value());   // no identity
+  CHECK(q.enqueue_once("bob", "notification", "{\"n\":2}", t0, "").has_value());   // ... never a duplicate
+  CHECK(q.size("bob") == 3);
+  CHECK(payloads(q.peek("bob", 10, t0 + 2)) == std::vector<std::string>{"{\"n\":1}", "{\"n\":2}", "{\"n\":2}"});
 }
