@@ -257,6 +257,22 @@ void finish_one(const std::shared_ptr<gathering>& g, const std::shared_ptr<stats
   }
 }
 
+/// Asks one actor for its figures of type Stats and files the answer with `take`; the
+/// document waits for it (g->outstanding) until it answers or fails to in time.
+template <class Stats, class Take>
+void ask_stats(caf::event_based_actor* self, const caf::actor& who,
+               const std::shared_ptr<gathering>& g, const std::shared_ptr<stats_state>& st,
+               Take take) {
+  ++g->outstanding;
+  self->request(who, answer_within, get_stats_atom::value)
+    .then(
+      [st, g, take](const Stats& figures) {
+        take(*g, figures);
+        finish_one(g, st);
+      },
+      [st, g](const caf::error&) { finish_one(g, st); });
+}
+
 void collect(caf::event_based_actor* self, const std::shared_ptr<stats_state>& st,
              std::function<void(std::string)> done) {
   auto g = std::make_shared<gathering>();
@@ -267,59 +283,31 @@ void collect(caf::event_based_actor* self, const std::shared_ptr<stats_state>& s
         g->listing = std::move(listing);
         // One extra count held while requests go out, so an early answer cannot
         // finish the document before every request is sent.
-        g->outstanding = 1 + g->listing.sessions.size() + g->listing.rooms.size();
+        g->outstanding = 1;
         for (auto& s : g->listing.sessions)
-          self->request(s, answer_within, get_stats_atom::value)
-            .then(
-              [st, g](const connection_stats& c) {
-                if (c.parked)
-                  ++g->parked;
-                else
-                  g->connections.push_back(c);
-                finish_one(g, st);
-              },
-              [st, g](const caf::error&) { finish_one(g, st); });
+          ask_stats<connection_stats>(self, s, g, st, [](gathering& g, const connection_stats& c) {
+            if (c.parked)
+              ++g.parked;
+            else
+              g.connections.push_back(c);
+          });
         for (auto& r : g->listing.rooms)
-          self->request(r, answer_within, get_stats_atom::value)
-            .then(
-              [st, g](const room_stats& rs) {
-                g->rooms.push_back(rs);
-                finish_one(g, st);
-              },
-              [st, g](const caf::error&) { finish_one(g, st); });
-        if (st->persistence) {
-          ++g->outstanding;
-          self->request(st->persistence, answer_within, get_stats_atom::value)
-            .then(
-              [st, g](const persistence_stats& ps) {
-                g->persistence = ps;
-                finish_one(g, st);
-              },
-              [st, g](const caf::error&) { finish_one(g, st); });
-        }
-        if (st->supervisor) {
-          ++g->outstanding;
-          self->request(st->supervisor, answer_within, get_stats_atom::value)
-            .then(
-              [st, g](const recovery_stats& rs) {
-                g->recovery = rs;
-                finish_one(g, st);
-              },
-              [st, g](const caf::error&) { finish_one(g, st); });
-        }
+          ask_stats<room_stats>(self, r, g, st,
+                                [](gathering& g, const room_stats& rs) { g.rooms.push_back(rs); });
+        if (st->persistence)
+          ask_stats<persistence_stats>(self, st->persistence, g, st,
+                                       [](gathering& g, const persistence_stats& ps) { g.persistence = ps; });
+        if (st->supervisor)
+          ask_stats<recovery_stats>(self, st->supervisor, g, st,
+                                    [](gathering& g, const recovery_stats& rs) { g.recovery = rs; });
         ++g->outstanding; // the market's listing
         self->request(st->market, answer_within, listing_atom::value)
           .then(
             [self, st, g](const std::vector<caf::actor>& streams) {
-              g->outstanding += streams.size();
               for (auto& s : streams)
-                self->request(s, answer_within, get_stats_atom::value)
-                  .then(
-                    [st, g](const stream_stats& ss) {
-                      g->streams.push_back(ss);
-                      finish_one(g, st);
-                    },
-                    [st, g](const caf::error&) { finish_one(g, st); });
+                ask_stats<stream_stats>(self, s, g, st, [](gathering& g, const stream_stats& ss) {
+                  g.streams.push_back(ss);
+                });
               finish_one(g, st);
             },
             [st, g](const caf::error&) { finish_one(g, st); });

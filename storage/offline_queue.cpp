@@ -1,4 +1,5 @@
 #include "storage/offline_queue.hpp"
+#include "storage/statement_reset.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -6,19 +7,6 @@
 namespace qc::storage {
 
 namespace {
-
-// Resets a prepared statement after one use, also on an exception: a SELECT left
-// mid-step keeps its read snapshot open, which stops WAL checkpoints.
-class reset_after {
-public:
-  explicit reset_after(SQLite::Statement& s) : s_(s) {}
-  ~reset_after() { s_.tryReset(); }
-  reset_after(const reset_after&) = delete;
-  reset_after& operator=(const reset_after&) = delete;
-
-private:
-  SQLite::Statement& s_;
-};
 
 std::int64_t clamped(std::size_t n) {
   return static_cast<std::int64_t>(std::min<std::size_t>(n, std::numeric_limits<std::int64_t>::max()));
@@ -82,11 +70,8 @@ std::optional<std::size_t> offline_queue::enqueue_once(std::string_view user, st
   const auto held = static_cast<std::int64_t>(size(u));
   if (held <= max_per_user_)
     return 0;
-  const reset_after r(drop_oldest_);
-  drop_oldest_.bind(1, u);
-  drop_oldest_.bind(2, held - max_per_user_);
   // exec() counts the rows this statement deleted, not the trigger's updates.
-  return static_cast<std::size_t>(drop_oldest_.exec());
+  return static_cast<std::size_t>(exec_once(drop_oldest_, u, held - max_per_user_));
 }
 
 std::vector<offline_message> offline_queue::peek(std::string_view user, std::size_t limit, std::int64_t now_ms) {
@@ -104,19 +89,13 @@ std::vector<offline_message> offline_queue::peek(std::string_view user, std::siz
 std::size_t offline_queue::remove(std::string_view user, const std::vector<std::int64_t>& ids) {
   const std::string u(user);
   std::size_t removed = 0;
-  for (const std::int64_t id : ids) {
-    const reset_after r(delete_one_);
-    delete_one_.bind(1, id);
-    delete_one_.bind(2, u);
-    removed += static_cast<std::size_t>(delete_one_.exec());
-  }
+  for (const std::int64_t id : ids)
+    removed += static_cast<std::size_t>(exec_once(delete_one_, id, u));
   return removed;
 }
 
 std::size_t offline_queue::purge_expired(std::int64_t now_ms) {
-  const reset_after r(delete_expired_);
-  delete_expired_.bind(1, expired_up_to(now_ms, ttl_ms_));
-  return static_cast<std::size_t>(delete_expired_.exec());
+  return static_cast<std::size_t>(exec_once(delete_expired_, expired_up_to(now_ms, ttl_ms_)));
 }
 
 std::uint64_t offline_queue::size(std::string_view user) {

@@ -1,23 +1,11 @@
 #include "storage/subscription_store.hpp"
+#include "storage/statement_reset.hpp"
 
 #include <utility>
 
 namespace qc::storage {
 
 namespace {
-
-// Resets a prepared statement after one use, also on an exception: a SELECT left
-// mid-step keeps its read snapshot open, which stops WAL checkpoints.
-class reset_after {
-public:
-  explicit reset_after(SQLite::Statement& s) : s_(s) {}
-  ~reset_after() { s_.tryReset(); }
-  reset_after(const reset_after&) = delete;
-  reset_after& operator=(const reset_after&) = delete;
-
-private:
-  SQLite::Statement& s_;
-};
 
 std::string text(std::string_view v) {
   return std::string(v);
@@ -56,44 +44,22 @@ subscription_store::subscription_store(database& db)
       count_streams_(db.handle(), "SELECT COUNT(*) FROM saved_streams") {}
 
 void subscription_store::save_room(std::string_view user, std::string_view room) {
-  const reset_after r(insert_room_);
-  insert_room_.bind(1, text(user));
-  insert_room_.bind(2, text(room));
-  insert_room_.exec();
+  exec_once(insert_room_, text(user), text(room));
 }
 
 void subscription_store::forget_room(std::string_view user, std::string_view room) {
-  const reset_after r(delete_room_);
-  delete_room_.bind(1, text(user));
-  delete_room_.bind(2, text(room));
-  delete_room_.exec();
+  exec_once(delete_room_, text(user), text(room));
 }
 
 void subscription_store::save_stream(std::string_view user, std::string_view symbol,
                                      const std::vector<std::string>& fields) {
   const std::string u = text(user);
   const std::string s = text(symbol);
-  {
-    const reset_after r(insert_stream_);
-    insert_stream_.bind(1, u);
-    insert_stream_.bind(2, s);
-    insert_stream_.exec();
-  }
-  {
-    const reset_after r(delete_fields_);
-    delete_fields_.bind(1, u);
-    delete_fields_.bind(2, s);
-    delete_fields_.exec();
-  }
+  exec_once(insert_stream_, u, s);
+  exec_once(delete_fields_, u, s);
   std::int64_t position = 0;
-  for (const auto& field : fields) {
-    const reset_after r(insert_field_);
-    insert_field_.bind(1, u);
-    insert_field_.bind(2, s);
-    insert_field_.bind(3, position++);
-    insert_field_.bind(4, field);
-    insert_field_.exec();
-  }
+  for (const auto& field : fields)
+    exec_once(insert_field_, u, s, position++, field);
 }
 
 void subscription_store::forget_stream(std::string_view user, std::string_view symbol) {
@@ -101,16 +67,8 @@ void subscription_store::forget_stream(std::string_view user, std::string_view s
   const std::string s = text(symbol);
   // The fields go explicitly rather than by ON DELETE CASCADE, so nothing is left behind
   // on a connection that did not turn foreign keys on.
-  {
-    const reset_after r(delete_fields_);
-    delete_fields_.bind(1, u);
-    delete_fields_.bind(2, s);
-    delete_fields_.exec();
-  }
-  const reset_after r(delete_stream_);
-  delete_stream_.bind(1, u);
-  delete_stream_.bind(2, s);
-  delete_stream_.exec();
+  exec_once(delete_fields_, u, s);
+  exec_once(delete_stream_, u, s);
 }
 
 saved_subscriptions subscription_store::load(std::string_view user) {

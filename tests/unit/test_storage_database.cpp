@@ -1,7 +1,4 @@
-#include <atomic>
-#include <chrono>
 #include <filesystem>
-#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -11,34 +8,13 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "storage/database.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace qc::storage;
 namespace fs = std::filesystem;
+using qc::test::temp_dir;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it.
-class temp_dir {
-public:
-  temp_dir() {
-    static std::atomic<unsigned> counter{0};
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = fs::temp_directory_path() / ("qc-storage-db-" + std::to_string(std::random_device{}()) + "-" +
-                                         std::to_string(stamp) + "-" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
-};
 
 std::int64_t count_rows(database& db, const char* table) {
   return db.handle().execAndGet(std::string("SELECT COUNT(*) FROM ") + table).getInt64();
