@@ -234,7 +234,7 @@ caf::behavior conformance_session(caf::event_based_actor* self,
       core->on_binary(std::move(bytes));
       core->consumed();
     },
-    [core](ws_closed_atom, const std::string&) { core->finish(); },
+    [core](ws_closed_atom, const std::string&, const closed_state&) { core->finish(); },
     [core](ping_tick_atom) { core->on_ping_tick(); },
     [core](pong_due_atom, std::uint64_t ping) { core->on_pong_due(ping); },
     [core](connect_due_atom) { core->on_connect_due(); },

@@ -18,6 +18,10 @@
 
 namespace qc {
 
+struct wire_frame;
+struct topic_id;
+class fanout_sink;
+
 /// One outgoing WebSocket message. The bytes are immutable and shared: a broadcast
 /// encodes a frame once and every recipient's queue points at the same buffer.
 struct out_frame {
@@ -28,6 +32,9 @@ struct out_frame {
   /// count is written into it as "conflated":N (PROTOCOL.md §9). Points into the
   /// frame that `bytes` keeps alive.
   std::string_view conflate_key;
+  /// The broadcast frame `bytes` belongs to (kept alive by it), or null for a frame of
+  /// this connection's own. A connection keeps its last replayable frames for recovery.
+  const wire_frame* source = nullptr;
 };
 
 /// WebSocket close codes the broker uses (RFC 6455 §7.4.1).
@@ -64,6 +71,22 @@ public:
   /// written to the socket; never, if the connection ends first. The offline queue
   /// removes a message only after it went out (PROTOCOL.md §7).
   virtual void when_written(std::function<void()> done) = 0;
+
+  /// Frames the client already has, kept (not written) as if they had just been
+  /// written: a recovered session's replay context (PROTOCOL.md §7).
+  virtual void remember(std::vector<std::shared_ptr<const wire_frame>> frames) = 0;
+
+  /// Lets the held frames of `topic` go out, after everything sent before this call
+  /// (the subscription's reply and snapshot). No-op for a topic that is not held.
+  virtual void release(topic_id topic) = 0;
+
+  /// This connection as a stream's direct subscriber (actors/fanout.hpp); null if it
+  /// cannot be one.
+  virtual std::shared_ptr<fanout_sink> sink() = 0;
+
+  /// Frames written for its shard (stream ticks) rather than for its session; the
+  /// session counts these into its messages_out.
+  virtual std::uint64_t direct_frames() const = 0;
 
   /// Flushes what is queued, then closes with a WebSocket close frame.
   virtual void close(close_code code, std::string reason) = 0;

@@ -43,7 +43,7 @@ out_frame frame_for(const shared_frame& frame, transport_kind kind) {
                                                               : &frame->json;
   // Aliasing constructor: points at one member, keeps the whole frame alive.
   return out_frame{std::shared_ptr<const std::string>(frame, bytes), false,
-                   frame->conflate_key};
+                   frame->conflate_key, frame.get()};
 }
 
 out_frame make_out_frame(std::string bytes) {

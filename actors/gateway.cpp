@@ -77,8 +77,9 @@ std::optional<handshake_refusal> check_handshake(const http::request<http::strin
 /// WebSocket connection on upgrade.
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-  http_session(tcp::socket&& socket, std::shared_ptr<gateway_shared> shared)
-    : stream_(std::move(socket)), shared_(std::move(shared)) {
+  /// `socket` runs on `shard`'s strand, and so will its WebSocket connection.
+  http_session(tcp::socket&& socket, std::shared_ptr<gateway_shared> shared, fanout_shard& shard)
+    : stream_(std::move(socket)), shared_(std::move(shared)), shard_(shard) {
   }
 
   void run() {
@@ -167,7 +168,7 @@ private:
     // Bytes the client sent after its request belong to the WebSocket stream.
     auto early = beast::buffers_to_string(buffer_.data());
     stream_.expires_never();
-    auto conn = std::make_shared<ws_connection>(stream_.release_socket(), shared_, engineio);
+    auto conn = std::make_shared<ws_connection>(stream_.release_socket(), shared_, engineio, shard_);
     conn->accept(req, std::move(info), std::move(early));
   }
 
@@ -213,11 +214,19 @@ private:
 
   beast::tcp_stream stream_;
   std::shared_ptr<gateway_shared> shared_;
+  fanout_shard& shard_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
 
 } // namespace
+
+/// An I/O shard (actors/fanout.hpp): a strand, shared by the connections accepted onto
+/// it, and the stream topics they subscribe to.
+struct shard_slot {
+  asio::strand<asio::io_context::executor_type> strand;
+  std::unique_ptr<fanout_shard> shard;
+};
 
 struct gateway::impl {
   asio::io_context ioc;
@@ -225,15 +234,27 @@ struct gateway::impl {
   tcp::acceptor acceptor{asio::make_strand(ioc)};
   std::shared_ptr<gateway_shared> shared = std::make_shared<gateway_shared>();
   std::vector<std::thread> threads;
+  std::vector<shard_slot> shards; // after ioc: gone before it
+  std::size_t next_shard = 0;     // acceptor strand only
 
+  void make_shards(std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
+      auto strand = asio::make_strand(ioc);
+      auto post = [strand](std::function<void()> work) { asio::post(strand, std::move(work)); };
+      shards.push_back(shard_slot{strand, std::make_unique<fanout_shard>(std::move(post))});
+    }
+  }
+
+  // Connections go to the shards in turn, so each Asio thread has about as many.
   void accept_next() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec,
-                                                         tcp::socket socket) {
+    auto& slot = shards[next_shard++ % shards.size()];
+    acceptor.async_accept(slot.strand, [this, shard = slot.shard.get()](beast::error_code ec,
+                                                                        tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open())
         return; // stop_accepting() closed the acceptor
       if (!ec) {
         socket.set_option(tcp::no_delay(true), ec); // fan-out must not wait on Nagle
-        std::make_shared<http_session>(std::move(socket), shared)->run();
+        std::make_shared<http_session>(std::move(socket), shared, *shard)->run();
       }
       accept_next();
     });
@@ -273,6 +294,7 @@ std::uint16_t gateway::listen() {
 }
 
 void gateway::run(std::size_t threads) {
+  impl_->make_shards(std::max<std::size_t>(threads, 1));
   asio::dispatch(impl_->acceptor.get_executor(), [this] { impl_->accept_next(); });
   for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i)
     impl_->threads.emplace_back([this] { impl_->ioc.run(); });
@@ -318,6 +340,8 @@ void gateway::stop(std::chrono::milliseconds grace) {
   for (auto& t : impl_->threads)
     t.join();
   impl_->threads.clear();
+  for (auto& slot : impl_->shards) // no strand runs now: let go of the connections
+    slot.shard->clear();
 }
 
 gateway_counters gateway::counters() const {

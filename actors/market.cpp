@@ -101,7 +101,8 @@ caf::behavior market_actor(caf::event_based_actor* self, std::shared_ptr<const s
       return rp;
     },
     [self, st](stream_sub_atom, const std::string& symbol, const std::string& sid,
-               const caf::actor& session, const std::vector<std::string>& fields)
+               const caf::actor& session, const sink_ptr& sink,
+               const std::vector<std::string>& fields)
       -> caf::result<caf::message> {
       auto* entry = stream_for(self, *st, symbol);
       if (!entry) {
@@ -111,7 +112,7 @@ caf::behavior market_actor(caf::event_based_actor* self, std::shared_ptr<const s
         return caf::make_message(std::move(refused));
       }
       ++entry->forwarded;
-      return self->delegate(entry->stream, stream_sub_atom::value, sid, session, fields);
+      return self->delegate(entry->stream, stream_sub_atom::value, sid, session, sink, fields);
     },
     [self, st](stream_unsub_atom, const std::string& symbol, const std::string& sid) {
       auto it = st->streams.find(symbol);

@@ -8,7 +8,7 @@
 // Messages:
 //   (tick_atom, tick_batch)                          -> void  (feeds)
 //   (publish_atom, tick_batch)                       -> publish_result (publish, POST /publish)
-//   (stream_sub_atom, symbol, sid, session, fields)  -> stream_reply
+//   (stream_sub_atom, symbol, sid, session, sink, fields) -> stream_reply
 //   (stream_unsub_atom, symbol, sid)                 -> void
 //   (stream_filter_atom, symbol, sid, fields)        -> stream_reply
 //   (market_data_atom, symbol, limit)                -> std::string (JSON data; "" = no such stream)

@@ -76,6 +76,8 @@ using unpark_atom = caf::atom_constant<caf::atom("unpark")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using handover_atom = caf::atom_constant<caf::atom("handover")>;
 using takeover_atom = caf::atom_constant<caf::atom("takeover")>;
+using detached_atom = caf::atom_constant<caf::atom("detached")>;
+using detach_due_atom = caf::atom_constant<caf::atom("detach_due")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
 using window_due_atom = caf::atom_constant<caf::atom("window_due")>;
 using written_atom = caf::atom_constant<caf::atom("written")>;
@@ -106,6 +108,32 @@ struct wire_frame {
 using shared_frame = std::shared_ptr<const wire_frame>;
 
 enum class transport_kind : std::uint8_t { socketio, json };
+
+/// One filter group of one stream (actors/fanout.hpp): every member gets the same bytes.
+struct topic_id {
+  std::uint64_t stream = 0; // the stream actor's id
+  std::uint64_t group = 0;  // the group's number within that stream
+  bool operator==(const topic_id&) const = default;
+};
+
+struct topic_hash {
+  std::size_t operator()(const topic_id& t) const noexcept {
+    return static_cast<std::size_t>(t.stream * 0x9E3779B97F4A7C15ull ^ t.group);
+  }
+};
+
+/// A connection that takes a stream's frames straight from its I/O shard; null for a
+/// session whose connection cannot (it then gets them as messages).
+class fanout_sink;
+using sink_ptr = std::shared_ptr<fanout_sink>;
+
+/// What a connection hands its session when it closes: the replayable frames it was
+/// last given, in order (PROTOCOL.md §7), and how many frames its shard wrote to it
+/// directly, for the session's statistics.
+struct closed_state {
+  std::vector<shared_frame> kept;
+  std::uint64_t direct_frames = 0;
+};
 
 // -- membership ----------------------------------------------------------------------
 
@@ -269,6 +297,9 @@ struct stream_reply {
   std::string error;                // human text when !ok
   std::vector<std::string> fields;  // the filter as applied
   shared_frame snapshot;            // last value for this filter, or null; "snapshot":true
+  /// The subscriber's filter group. A connection subscribed directly holds its frames
+  /// until the session releases this topic (after the reply and the snapshot).
+  topic_id topic;
 };
 
 // -- persistence and recovery ------------------------------------------------------
@@ -352,3 +383,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::stream_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::saved_state)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::offline_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::handover_state)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::sink_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::closed_state)

@@ -40,7 +40,11 @@ void session_core::start() {
   send_raw(heartbeat_.open(true));
 }
 
-void session_core::on_closed(const std::string& reason) {
+void session_core::on_closed(const std::string& reason, closed_state& state) {
+  if (!connection_closed_) {
+    connection_closed_ = true;
+    stats_.messages_out += state.direct_frames;
+  }
   if (finished_ || parked_)
     return;
   // A /ws client's close frame is a deliberate goodbye; a Socket.IO client says
@@ -49,7 +53,7 @@ void session_core::on_closed(const std::string& reason) {
   if (reason == "client closed" && p_.transport == transport_kind::json)
     resumable_ = false;
   if (can_park())
-    park();
+    park(state.kept);
   else
     finish();
 }
@@ -114,6 +118,8 @@ void session_core::on_binary(std::string bytes) {
     pending_binary_.reset();
 }
 
+// While connected, the connection keeps what it was given for replay (its order is the
+// client's); while parked, this session keeps what arrives.
 void session_core::on_deliver(const shared_frame& frame) {
   if (goodbye_) { // the client has gone: what was still on its way is owed to the user
     queue_offline(frame);
@@ -121,9 +127,12 @@ void session_core::on_deliver(const shared_frame& frame) {
   }
   if (finished_)
     return;
-  if (!frame->offset.empty() && !pid_.empty())
-    keep(frame);
-  if (parked_ || !connected_)
+  if (parked_) {
+    if (!frame->offset.empty() && !pid_.empty())
+      keep(frame);
+    return;
+  }
+  if (!connected_)
     return;
   ++stats_.messages_out;
   write(frame_for(frame, p_.transport));
@@ -151,7 +160,11 @@ connection_stats session_core::stats() {
   stats_.rooms = rooms_.size();
   stats_.user_id = who_.user_id;
   stats_.parked = parked_;
-  return stats_;
+  auto s = stats_;
+  if (!connection_closed_)
+    if (auto conn = p_.conn.lock())
+      s.messages_out += conn->direct_frames();
+  return s;
 }
 
 void session_core::on_engineio_text(const std::string& text) {
@@ -430,7 +443,7 @@ void session_core::handle(const protocol::subscribe_stream& ev, const ack_token&
   }
   ask_stream(ev.symbol, "stream_subscribed", &protocol::encode_stream_subscribed, ack,
              stream_sub_atom::value, ev.symbol, stats_.sid,
-             caf::actor_cast<caf::actor>(self_), ev.fields);
+             caf::actor_cast<caf::actor>(self_), direct_sink(), ev.fields);
 }
 
 void session_core::handle(const protocol::unsubscribe_stream& ev, const ack_token& ack) {
@@ -702,6 +715,18 @@ void session_core::send_raw(std::string bytes) {
   write(make_out_frame(std::move(bytes)));
 }
 
+void session_core::release(topic_id topic) {
+  flush(); // the reply and the snapshot go first
+  if (auto conn = p_.conn.lock())
+    conn->release(topic);
+}
+
+sink_ptr session_core::direct_sink() const {
+  if (auto conn = p_.conn.lock())
+    return conn->sink();
+  return nullptr;
+}
+
 void session_core::write(out_frame frame) {
   outbox_.push_back(std::move(frame));
   if (!flush_queued_) {
@@ -714,9 +739,13 @@ void session_core::close(close_code code, std::string reason, bool resumable) {
   flush(); // what was said before the close goes out before it
   if (!resumable)
     resumable_ = false;
-  if (auto conn = p_.conn.lock())
+  if (auto conn = p_.conn.lock()) {
     conn->close(code, reason);
-  on_closed(reason);
+    if (can_park())
+      return; // its closed message brings the frames it kept, and we park then
+  }
+  closed_state nothing_kept;
+  on_closed(reason, nothing_kept);
 }
 
 void session_core::say_goodbye() {
@@ -766,7 +795,9 @@ caf::behavior session_actor(caf::event_based_actor* self, session_params params)
       core->on_binary(std::move(bytes));
       core->consumed();
     },
-    [core](ws_closed_atom, const std::string& reason) { core->on_closed(reason); },
+    [core](ws_closed_atom, const std::string& reason, closed_state& state) {
+      core->on_closed(reason, state);
+    },
     [core](deliver_atom, const shared_frame& frame) { core->on_deliver(frame); },
     [core](flush_atom) { core->on_flush_message(); },
     [core](ping_tick_atom) { core->on_ping_tick(); },
@@ -777,7 +808,11 @@ caf::behavior session_actor(caf::event_based_actor* self, session_params params)
     [core](handover_atom, const std::string& user, bool anonymous) {
       return core->hand_over(user, anonymous);
     },
-    [core](takeover_atom) { return core->take_over(); },
+    [core](takeover_atom, std::vector<std::string>& symbols) {
+      return core->take_over(std::move(symbols));
+    },
+    [core](detached_atom, const std::string& symbol) { core->on_detached(symbol); },
+    [core](detach_due_atom) { core->on_detach_due(); },
     [core](window_due_atom) { core->on_window_due(); },
   };
 }

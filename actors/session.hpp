@@ -5,18 +5,30 @@
 // the directory and rooms, and frames from them into writes on its connection.
 //
 // Messages:
-//   (ws_text_atom, text) / (ws_binary_atom, bytes) / (ws_closed_atom, reason)  socket
-//   (deliver_atom, shared_frame)                                               fan-out
+//   (ws_text_atom, text) / (ws_binary_atom, bytes)                            socket
+//   (ws_closed_atom, reason, closed_state)    the socket is gone; the frames it kept
+//   (deliver_atom, shared_frame)              room packets; stream ticks only when the
+//                                             connection cannot take them from its I/O
+//                                             shard, or a closed one passes them back
 //   (get_stats_atom)                          -> connection_stats
 //   (shutdown_atom)                           closes with 1001 going away, quits
 //   (handover_atom, user_id, anonymous)       -> handover_state (a dropped session hands
 //                                                itself to its client's new session)
-//   (takeover_atom)                           -> handover_state (packets since the
-//                                                handover); then quits without leaving
+//   (takeover_atom, symbols)                  -> handover_state (packets since the
+//                                                handover, once each stream in `symbols`
+//                                                said detached); then quits without leaving
+//   (detached_atom, symbol)                   that stream now delivers to the new session
+//   (detach_due_atom)                         stop waiting for detached
 //   (window_due_atom)                         the recovery window of a dropped session
 //
-// Recovery (PROTOCOL.md §7): a session keeps its last room/stream packets. When its
-// connection drops (not a deliberate disconnect) it stays in its rooms and streams,
+// Stream ticks skip the actor: a stream posts each tick once per I/O shard and the
+// shard hands it to the connections there (actors/fanout.hpp). The session still
+// orders what its client sees: a new subscription's frames wait at the connection
+// until the session has written the reply and the snapshot and releases them.
+//
+// Recovery (PROTOCOL.md §7): while connected, the connection keeps the last room and
+// stream packets it was given, in the order given; when it drops (not a deliberate
+// disconnect) it hands them to the session, which stays in its rooms and streams,
 // parks with the supervisor and keeps collecting; a reconnect with its pid re-points
 // the rooms and streams at the new session, which replays what the client missed.
 // When the window passes, what the user is owed goes to the offline queue.

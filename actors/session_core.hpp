@@ -61,8 +61,9 @@ public:
   void start();
 
   /// The socket is gone (peer closed, error, or our own close completed). A session
-  /// its client may come back to waits for it; any other ends.
-  void on_closed(const std::string& reason);
+  /// its client may come back to waits for it, with the frames its connection kept;
+  /// any other ends.
+  void on_closed(const std::string& reason, closed_state& state);
 
   void on_shutdown();
 
@@ -158,12 +159,13 @@ private:
     for (std::size_t i = 0; i < stream_count; ++i) {
       auto symbol = streams[i].first;
       self_->request(p_.market, caf::infinite, stream_sub_atom::value, symbol, stats_.sid,
-                     caf::actor_cast<caf::actor>(self_), streams[i].second)
+                     caf::actor_cast<caf::actor>(self_), direct_sink(), streams[i].second)
         .await(
           [this, symbol, step](const stream_reply& reply) mutable {
             if (reply.ok) {
               streams_[symbol] = reply.fields;
               restored_streams_.push_back(symbol);
+              held_topics_.push_back(reply.topic);
               if (reply.snapshot)
                 snapshots_.push_back(reply.snapshot);
             }
@@ -176,8 +178,15 @@ private:
   /// The CONNECT reply (Socket.IO) and connect_response; from here on the session is live.
   void announce(std::optional<bool> recovered);
 
-  /// The stream snapshots of a restore, after connect_response and the offline queue.
+  /// The stream snapshots of a restore, after connect_response and the offline queue;
+  /// then the streams' live frames, which the connection held until now.
   void release_snapshots();
+
+  /// Lets the connection write the frames it held for the restored streams.
+  void release_held_topics();
+
+  /// This session's connection as a stream's direct subscriber, or null.
+  sink_ptr direct_sink() const;
 
   /// Writes queued messages marked "offline":true; the persistence actor removes them
   /// once they are on the socket (if the connection dies first, they stay queued).
@@ -204,9 +213,9 @@ public:
 
   bool can_park() const;
 
-  /// The connection dropped: stay in every room and stream, keep what arrives, and
-  /// wait for the client to come back with our pid.
-  void park();
+  /// The connection dropped: stay in every room and stream, keep what the connection
+  /// kept and what arrives, and wait for the client to come back with our pid.
+  void park(std::vector<shared_frame>& kept);
 
   void on_window_due();
 
@@ -223,9 +232,16 @@ public:
 
   caf::result<handover_state> hand_over(const std::string& user, bool anonymous);
 
-  /// The new session has re-pointed every room and stream: hand over what arrived
-  /// since, and go without leaving anything (it is all the new session's now).
-  handover_state take_over();
+  /// The new session has re-pointed every room and the streams `symbols`: once each of
+  /// those has said `detached` (after the last frame that came our way), hand over what
+  /// arrived since and go without leaving anything (it is all the new session's now).
+  caf::result<handover_state> take_over(std::vector<std::string> symbols);
+
+  /// A stream that now delivers to the new session; see take_over().
+  void on_detached(const std::string& symbol);
+
+  /// Markers that did not come in time (a bug, or a stream gone): hand over anyway.
+  void on_detach_due();
 
 private:
 
@@ -304,6 +320,7 @@ private:
             send_reply(event, encode(symbol, reply.fields, now_ms()), ack);
             if (reply.snapshot)
               on_deliver(reply.snapshot);
+            release(reply.topic); // the live frames come after the reply and the snapshot
           };
           save_then(answer, save_stream_atom::value, who_.user_id, symbol, reply.fields);
         },
@@ -354,6 +371,9 @@ private:
   void send_ack(const ack_token& ack, std::string_view payload);
 
   void send_raw(std::string bytes);
+
+  /// Tells the connection to write the held frames of `topic` (after what was sent).
+  void release(topic_id topic);
 
   /// Frames wait in `outbox_` until this actor has worked through its mailbox: the
   /// flush message queues behind what is there, and frames from other streams that
@@ -421,6 +441,17 @@ private:
   std::vector<std::string> restored_rooms_;   // for connect_response.restored
   std::vector<std::string> restored_streams_;
   std::vector<shared_frame> snapshots_; // of restored streams, sent after connect_response
+  std::vector<topic_id> held_topics_;   // of restored streams, released after the snapshots
+  bool connection_closed_ = false; // its direct frames are counted into stats_
+  // take_over: the streams still to say `detached`, and the new session's answer
+  std::vector<std::string> awaiting_detach_;
+  std::vector<std::string> detached_;
+  std::optional<caf::typed_response_promise<handover_state>> takeover_answer_;
+  static constexpr auto detach_within = std::chrono::seconds(2);
+
+  void finish_takeover();
+  /// What arrived since the handover, for the new session; this one is done then.
+  handover_state last_of_kept();
 };
 
 } // namespace qc::session_detail

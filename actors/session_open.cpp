@@ -82,6 +82,13 @@ void session_core::release_snapshots() {
   for (auto& snapshot : snapshots_)
     on_deliver(snapshot);
   snapshots_.clear();
+  release_held_topics();
+}
+
+void session_core::release_held_topics() {
+  for (auto& topic : held_topics_)
+    release(topic);
+  held_topics_.clear();
 }
 
 void session_core::deliver_offline(const offline_batch& queued) {
@@ -135,7 +142,9 @@ void session_core::adopt(handover_state state, caf::actor old, std::optional<std
   auto frames = std::make_shared<std::vector<shared_frame>>(std::move(state.frames));
   bool overrun = state.overrun;
   restore(state.rooms, state.streams, [this, old, offset, frames, overrun] {
-    self_->request(old, caf::infinite, takeover_atom::value)
+    // The old session answers once every stream we took over has stopped sending to
+    // it, so its answer holds every frame that went its way.
+    self_->request(old, caf::infinite, takeover_atom::value, restored_streams_)
       .await(
         [this, offset, frames, overrun](const handover_state& tail) {
           frames->insert(frames->end(), tail.frames.begin(), tail.frames.end());
@@ -162,14 +171,14 @@ void session_core::replay_or_report_gap(const std::vector<shared_frame>& frames,
   }
   if (from) {
     snapshots_.clear(); // the client has the data, and the replay brings the rest
+    // What the client already has stays the replay context of the new connection.
+    if (auto conn = p_.conn.lock(); conn && *from > 0)
+      conn->remember(std::vector<shared_frame>(frames.begin(),
+                                               frames.begin() + static_cast<std::ptrdiff_t>(*from)));
     announce(true);
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-      if (i < *from) {
-        keep(frames[i]);
-        continue;
-      }
+    for (std::size_t i = *from; i < frames.size(); ++i)
       on_deliver(frames[i]);
-    }
+    release_held_topics(); // then the live frames the new connection held
     self_->send(p_.supervisor, recovered_atom::value, false,
                 static_cast<std::uint64_t>(frames.size() - *from));
     return;

@@ -10,9 +10,20 @@ bool session_core::can_park() const {
   return recovery_on() && resumable_ && connected_ && !pid_.empty();
 }
 
-void session_core::park() {
-  parked_ = true;
+void session_core::park(std::vector<shared_frame>& kept) {
+  // The connection kept what it was given, in the order given: our replay context.
+  // What is still in the outbox goes the same way (the closed connection sends the
+  // replayable frames back, behind any it still had), so the order holds.
+  for (auto& frame : kept)
+    keep(std::move(frame));
   parked_at_ = kept_.pushed();
+  parked_ = true;
+  if (auto conn = p_.conn.lock())
+    flush();
+  else
+    for (auto& out : outbox_) // the connection is gone: nothing of it can arrive later
+      if (out.source && !out.source->offset.empty())
+        keep(shared_frame(out.bytes, out.source));
   outbox_.clear();
   p_.conn.reset();
   for (auto& [name, room] : rooms_) // presence: the others see us leave now
@@ -83,13 +94,50 @@ caf::result<handover_state> session_core::hand_over(const std::string& user, boo
   return state;
 }
 
-handover_state session_core::take_over() {
+caf::result<handover_state> session_core::take_over(std::vector<std::string> symbols) {
+  for (auto& symbol : symbols)
+    if (std::find(detached_.begin(), detached_.end(), symbol) == detached_.end())
+      awaiting_detach_.push_back(std::move(symbol));
+  if (awaiting_detach_.empty()) {
+    auto tail = last_of_kept();
+    self_->quit();
+    return tail;
+  }
+  takeover_answer_ = self_->make_response_promise<handover_state>();
+  self_->delayed_send(self_, detach_within, detach_due_atom::value);
+  return *takeover_answer_;
+}
+
+void session_core::on_detached(const std::string& symbol) {
+  detached_.push_back(symbol);
+  auto it = std::find(awaiting_detach_.begin(), awaiting_detach_.end(), symbol);
+  if (it == awaiting_detach_.end())
+    return;
+  awaiting_detach_.erase(it);
+  if (awaiting_detach_.empty() && takeover_answer_)
+    finish_takeover();
+}
+
+void session_core::on_detach_due() {
+  if (!takeover_answer_)
+    return;
+  log_line("session", "handing over without " + std::to_string(awaiting_detach_.size())
+                        + " stream(s) confirming the move");
+  finish_takeover();
+}
+
+handover_state session_core::last_of_kept() {
   handover_state tail;
   tail.overrun = kept_.overrun();
   tail.frames = kept_.take();
   finished_ = true;
-  self_->quit();
   return tail;
+}
+
+void session_core::finish_takeover() {
+  takeover_answer_->deliver(last_of_kept());
+  takeover_answer_.reset();
+  self_->quit();
 }
 
 } // namespace qc::session_detail

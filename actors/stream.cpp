@@ -1,8 +1,13 @@
 #include "actors/stream.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <unordered_map>
+
 #include <caf/all.hpp>
 
 #include "actors/clock.hpp"
+#include "actors/fanout.hpp"
 #include "actors/frames.hpp"
 #include "actors/messages.hpp"
 #include "actors/stream_book.hpp"
@@ -15,6 +20,21 @@ namespace {
 
 // get_market_data without a limit returns this many buffered ticks.
 constexpr std::uint32_t default_market_data_limit = 100;
+
+/// A subscriber as the stream knows it: its session, and its connection when that
+/// takes the stream's frames straight from its I/O shard (actors/fanout.hpp).
+struct stream_subscriber {
+  caf::actor session;
+  sink_ptr sink;
+};
+
+/// How one filter group's frames travel: one post per shard that has members of it,
+/// and a message for each member without a direct connection.
+struct group_route {
+  std::vector<std::pair<fanout_shard*, std::size_t>> shards; // shard, members there
+  std::size_t by_message = 0;
+  bool empty() const { return shards.empty() && by_message == 0; }
+};
 
 class stream_core {
 public:
@@ -44,7 +64,9 @@ public:
     return result;
   }
 
-  stream_reply subscribe(const std::string& sid, const caf::actor& session,
+  /// A sid already subscribed is re-pointed: at a new session (a recovered one, whose
+  /// predecessor then hears `detached`), a new connection, a new filter.
+  stream_reply subscribe(const std::string& sid, const caf::actor& session, const sink_ptr& sink,
                          const std::vector<std::string>& fields) {
     ++handled_;
     auto filter = protocol::make_filter(fields, cfg_->stream.default_fields);
@@ -53,13 +75,27 @@ public:
     reply.fields = protocol::filter_fields(filter);
     if (auto* last = book_.last())
       reply.snapshot = encode(*last, filter, true, offset_of(*last));
-    book_.subscribe(sid, session, std::move(filter));
+    std::optional<std::pair<std::uint64_t, stream_subscriber>> before;
+    if (auto found = book_.find(sid))
+      before.emplace(found->group, found->entry->subscriber);
+    book_.subscribe(sid, stream_subscriber{session, sink}, std::move(filter));
+    auto after = book_.find(sid);
+    if (before)
+      leave_route(before->first, before->second, before->second.session != session);
+    join_route(after->group, after->entry->subscriber);
+    reply.topic = topic_of(after->group);
     return reply;
   }
 
   void unsubscribe(const std::string& sid) {
     ++handled_;
+    auto found = book_.find(sid);
+    if (!found)
+      return;
+    auto group = found->group;
+    auto subscriber = found->entry->subscriber;
     book_.unsubscribe(sid);
+    leave_route(group, subscriber, false);
   }
 
   stream_reply set_filter(const std::string& sid, const std::vector<std::string>& fields) {
@@ -67,11 +103,21 @@ public:
     auto filter = protocol::make_filter(fields, cfg_->stream.default_fields);
     stream_reply reply;
     reply.fields = protocol::filter_fields(filter);
+    auto before = book_.find(sid);
+    auto old_group = before ? before->group : 0;
     reply.ok = book_.set_filter(sid, std::move(filter));
     if (!reply.ok) {
       reply.error_code = "SUBSCRIBER_NOT_FOUND";
       reply.error = "not subscribed to " + book_.symbol();
+      return reply;
     }
+    auto after = book_.find(sid);
+    if (after->group != old_group) {
+      auto subscriber = after->entry->subscriber;
+      leave_route(old_group, subscriber, false);
+      join_route(after->group, subscriber);
+    }
+    reply.topic = topic_of(after->group);
     return reply;
   }
 
@@ -125,17 +171,64 @@ public:
   }
 
 private:
-  /// One encoding per distinct filter, one shared frame for all of its subscribers.
+  /// One encoding per distinct filter, one shared frame for all of its subscribers:
+  /// one post per shard for those connected directly, a message for any other.
   void fan_out(const stream_tick& t) {
     std::uint64_t sent = 0;
     auto offset = offset_of(t);
-    book_.for_each_group([&](const protocol::field_filter& filter, auto members) {
+    book_.for_each_group([&](const protocol::field_filter& filter, std::uint64_t group,
+                             auto members) {
       auto frame = encode(t, filter, false, offset);
-      for (auto& m : members)
-        self_->send(m.subscriber, deliver_atom::value, frame);
+      const auto& route = routes_[group];
+      for (auto& [shard, count] : route.shards)
+        shard->publish(topic_of(group), frame);
+      if (route.by_message > 0)
+        for (auto& m : members)
+          if (!m.subscriber.sink)
+            self_->send(m.subscriber.session, deliver_atom::value, frame);
       sent += members.size();
     });
     book_.count_deliveries(sent);
+  }
+
+  topic_id topic_of(std::uint64_t group) const { return topic_id{self_->id(), group}; }
+
+  // The shard learns of a member before any tick that follows the change, and of a
+  // leave before any tick that no longer concerns it: posts from here run in order.
+  void join_route(std::uint64_t group, const stream_subscriber& s) {
+    auto& route = routes_[group];
+    if (!s.sink) {
+      ++route.by_message;
+      return;
+    }
+    auto* shard = &s.sink->shard();
+    shard->join(topic_of(group), book_.symbol(), s.sink);
+    auto it = std::find_if(route.shards.begin(), route.shards.end(),
+                           [&](const auto& e) { return e.first == shard; });
+    if (it == route.shards.end())
+      route.shards.emplace_back(shard, 1);
+    else
+      ++it->second;
+  }
+
+  /// `replaced`: a recovered session took the subscription over; the old session waits
+  /// to hear it, after the last frame that still went its way.
+  void leave_route(std::uint64_t group, const stream_subscriber& s, bool replaced) {
+    auto& route = routes_[group];
+    if (!s.sink) {
+      --route.by_message;
+      if (replaced)
+        self_->send(s.session, detached_atom::value, book_.symbol());
+    } else {
+      auto* shard = &s.sink->shard();
+      shard->leave(topic_of(group), s.sink, replaced);
+      auto it = std::find_if(route.shards.begin(), route.shards.end(),
+                             [&](const auto& e) { return e.first == shard; });
+      if (it != route.shards.end() && --it->second == 0)
+        route.shards.erase(it);
+    }
+    if (route.empty())
+      routes_.erase(group);
   }
 
   shared_frame encode(const stream_tick& t, const protocol::field_filter& filter,
@@ -156,7 +249,8 @@ private:
   caf::event_based_actor* self_;
   std::shared_ptr<const settings> cfg_;
   caf::actor market_;
-  stream_book<caf::actor> book_;
+  stream_book<stream_subscriber> book_;
+  std::unordered_map<std::uint64_t, group_route> routes_; // by group id
   std::int64_t created_ms_;
   std::uint64_t handled_ = 0; // messages from the market handled, for safe retirement
   bool ticked_ = false;
@@ -172,8 +266,8 @@ caf::behavior stream_actor(caf::event_based_actor* self, std::string symbol,
     [core](tick_atom, tick_batch& batch) { core->add(batch); },
     [core](publish_atom, tick_batch& batch) { return core->add(batch); },
     [core](stream_sub_atom, const std::string& sid, const caf::actor& session,
-           const std::vector<std::string>& fields) {
-      return core->subscribe(sid, session, fields);
+           const sink_ptr& sink, const std::vector<std::string>& fields) {
+      return core->subscribe(sid, session, sink, fields);
     },
     [core](stream_unsub_atom, const std::string& sid) { core->unsubscribe(sid); },
     [core](stream_filter_atom, const std::string& sid, const std::vector<std::string>& fields) {

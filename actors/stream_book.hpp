@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -136,6 +137,20 @@ public:
 
   bool has_subscriber(const std::string& sid) const { return slots_.contains(sid); }
 
+  /// Where `sid` is: its member entry and its group's id (unique in this book, never
+  /// reused, so a stream's topics stay apart). Valid until the next change.
+  struct placement {
+    const member* entry;
+    std::uint64_t group;
+  };
+  std::optional<placement> find(const std::string& sid) const {
+    const auto it = slots_.find(sid);
+    if (it == slots_.end())
+      return std::nullopt;
+    auto& g = it->second.group->second;
+    return placement{&g.members[it->second.index], g.id};
+  }
+
   /// The filter of `sid`, or null if it is not subscribed.
   const protocol::field_filter* filter_of(const std::string& sid) const {
     const auto it = slots_.find(sid);
@@ -146,19 +161,24 @@ public:
   std::size_t peak_subscribers() const { return peak_; }
   std::size_t group_count() const { return groups_.size(); }
 
-  /// Calls f(const protocol::field_filter&, std::span<const member>) once per distinct
-  /// filter; no group is empty. f must not subscribe or unsubscribe (that would move
-  /// the members under it); collect such changes and apply them afterwards.
+  /// Calls f(const protocol::field_filter&, std::uint64_t group_id,
+  /// std::span<const member>) once per distinct filter; no group is empty. f must not
+  /// subscribe or unsubscribe (that would move the members under it); collect such
+  /// changes and apply them afterwards.
   template <class F>
   void for_each_group(F&& f) const {
-    for (const auto& [filter, members] : groups_)
-      f(filter, std::span<const member>(members));
+    for (const auto& [filter, g] : groups_)
+      f(filter, g.id, std::span<const member>(g.members));
   }
 
 private:
+  struct group {
+    std::uint64_t id = 0;
+    std::vector<member> members;
+  };
   // std::map: its iterators stay valid while other groups come and go, so a slot can
   // point at its group.
-  using group_map = std::map<protocol::field_filter, std::vector<member>>;
+  using group_map = std::map<protocol::field_filter, group>;
   struct slot {
     typename group_map::iterator group;
     std::size_t index; // in group->second
@@ -166,8 +186,10 @@ private:
 
   // Puts m into the group of f (creating it) and points m.sid's slot there.
   void place(member m, protocol::field_filter f) {
-    const auto group = groups_.try_emplace(std::move(f)).first;
-    auto& members = group->second;
+    const auto [group, created] = groups_.try_emplace(std::move(f));
+    if (created)
+      group->second.id = ++groups_made_;
+    auto& members = group->second.members;
     members.push_back(std::move(m));
     slots_.insert_or_assign(members.back().sid, slot{group, members.size() - 1});
   }
@@ -175,7 +197,7 @@ private:
   // Removes the member at s from its group (dropping the group when it empties) and
   // returns it. The slot itself stays; the caller re-places or erases it.
   member take(const slot& s) {
-    auto& members = s.group->second;
+    auto& members = s.group->second.members;
     member m = std::move(members[s.index]);
     if (s.index + 1 != members.size()) {
       members[s.index] = std::move(members.back());
@@ -188,6 +210,7 @@ private:
   }
 
   group_map groups_;
+  std::uint64_t groups_made_ = 0;
   std::unordered_map<std::string, slot> slots_; // sid -> where its member is
   std::size_t peak_ = 0;
 };

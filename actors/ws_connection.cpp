@@ -9,6 +9,7 @@
 #include <boost/beast/websocket/detail/hybi13.hpp>
 #include <caf/send.hpp>
 
+#include "actors/frames.hpp"
 #include "actors/messages.hpp"
 
 namespace qc {
@@ -32,6 +33,15 @@ constexpr std::size_t copy_payload_max = 1024;
 constexpr std::size_t read_chunk = 16 * 1024;
 // How long a closing connection waits for the close handshake (and for its last
 // writes) before it cuts the socket.
+
+/// A write batch's buffers as a sequence Asio can copy without allocating: the vector
+/// they are in stays untouched until the write completes.
+struct buffer_view {
+  const asio::const_buffer* first;
+  const asio::const_buffer* last;
+  const asio::const_buffer* begin() const { return first; }
+  const asio::const_buffer* end() const { return last; }
+};
 
 std::string upgrade_response(beast::string_view key) {
   beast::websocket::detail::sec_ws_accept_type accept;
@@ -78,16 +88,18 @@ void ws_connection::write_batch::clear() {
   bytes.clear();
   owners.clear();
   segments.clear();
+  buffers.clear();
   has_close = false;
 }
 
 // -- lifetime and upgrade ------------------------------------------------------------
 
 ws_connection::ws_connection(socket_type&& socket, std::shared_ptr<gateway_shared> shared,
-                             bool engineio)
+                             bool engineio, fanout_shard& shard)
   : socket_(std::move(socket)),
     shared_(std::move(shared)),
     engineio_(engineio),
+    shard_(shard),
     parser_(shared_->cfg->engineio.max_payload),
     heartbeat_(socket_.get_executor()),
     close_deadline_(socket_.get_executor()) {
@@ -118,7 +130,11 @@ void ws_connection::on_upgraded(beast::error_code ec, const upgrade_request& inf
   if (ec)
     return finish(); // nothing was spawned
   ++shared_->accepted;
+  socket_.non_blocking(true, ec); // reads and writes are tried at once (on_readable, write_next)
+  if (ec)
+    return finish();
   session_ = shared_->hooks.open_session(weak_from_this(), info);
+  owner_ = session_;
   last_heard_ = std::chrono::steady_clock::now();
   if (!engineio_)
     arm_heartbeat(); // Engine.IO pings are the session's
@@ -143,10 +159,7 @@ void ws_connection::on_readable(beast::error_code ec) {
     on_read(ec, 0);
     return;
   }
-  socket_.non_blocking(true, ec);
-  std::size_t bytes = 0;
-  if (!ec)
-    bytes = socket_.read_some(input_.prepare(read_chunk), ec);
+  auto bytes = socket_.read_some(input_.prepare(read_chunk), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
     reading_ = false; // a spurious wake-up: wait again
     read_next();
@@ -247,27 +260,58 @@ void ws_connection::resume_reading() {
   read_next();
 }
 
-// -- writing -------------------------------------------------------------------------
+// -- writing: from the session -------------------------------------------------------
 
 void ws_connection::send(std::vector<out_frame> frames) {
   send_all(frames);
 }
 
-void ws_connection::send_all(std::span<out_frame> frames) {
+// Called from the session's thread. A drain is posted only when the inbox goes from
+// empty to not empty, so what the session hands over while the strand is busy shares
+// one post.
+template <class Fill>
+void ws_connection::add_to_inbox(Fill&& fill) {
   bool post = false;
   {
     std::lock_guard lock(inbox_mutex_);
-    for (auto& f : frames)
-      inbox_.push_back(std::move(f));
+    fill(inbox_);
     post = !std::exchange(drain_posted_, true);
   }
   if (post)
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
 }
 
-// On the strand: everything the session sent so far joins the write queue. Whatever
-// the session asks after a send (when_written, close) drains first, so it stays in
-// order with the frames.
+void ws_connection::send_all(std::span<out_frame> frames) {
+  add_to_inbox([&](std::vector<outbound>& inbox) {
+    for (auto& f : frames)
+      inbox.push_back(outbound{true, std::move(f)});
+  });
+}
+
+void ws_connection::remember(std::vector<shared_frame> frames) {
+  add_to_inbox([&](std::vector<outbound>& inbox) {
+    for (auto& f : frames)
+      inbox.push_back(outbound{false, frame_for(f, transport())});
+  });
+}
+
+// A post of its own, not an inbox entry: the inbox's drain may have been posted before
+// the stream posted this topic's join, and the release must run after the join.
+void ws_connection::release(topic_id topic) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), topic] {
+    self->drain_inbox(); // the reply and the snapshot first
+    self->release_now(topic);
+    self->write_next();
+  });
+}
+
+std::shared_ptr<fanout_sink> ws_connection::sink() {
+  return shared_from_this();
+}
+
+// On the strand: everything the session handed over so far, in order. Whatever the
+// session asks after a send (when_written, close) drains first, so it stays in order
+// with the frames.
 void ws_connection::drain_inbox() {
   {
     std::lock_guard lock(inbox_mutex_);
@@ -276,9 +320,116 @@ void ws_connection::drain_inbox() {
   }
   if (draining_.empty())
     return;
-  enqueue(draining_);
+  for (auto& item : draining_) {
+    if (item.write)
+      write_from_session(std::move(item.frame));
+    else if (!forwarding_)
+      record(shared_frame(item.frame.bytes, item.frame.source));
+  }
   draining_.clear();
+  write_next();
 }
+
+void ws_connection::write_from_session(out_frame frame) {
+  if (frame.source && !frame.source->offset.empty()) {
+    shared_frame whole(frame.bytes, frame.source); // same owner as the bytes
+    if (forwarding_)
+      return forward(std::move(whole));
+    record(std::move(whole));
+  }
+  if (close_queued_ || finished_)
+    return; // closing (maybe just now, as a slow consumer): nothing more goes out
+  enqueue_one(std::move(frame));
+}
+
+void ws_connection::record(shared_frame frame) {
+  kept_.push(std::move(frame), shared_->cfg->recovery.inflight_packets,
+             [](shared_frame&&, std::uint64_t) {}); // the oldest simply goes
+}
+
+void ws_connection::forward(shared_frame frame) {
+  if (owner_)
+    caf::anon_send(owner_, deliver_atom::value, std::move(frame));
+}
+
+// -- writing: from the shard (fanout_sink) ---------------------------------------------
+
+void ws_connection::joined(topic_id topic, const std::string& symbol) {
+  // Once closed, frames go back to the session (take()), so there is nothing to hold.
+  topics_.push_back(topic_membership{topic, symbol, !forwarding_, {}, 0});
+  if (!forwarding_)
+    ++holding_;
+}
+
+void ws_connection::left(topic_id topic, bool replaced) {
+  auto it = std::find_if(topics_.begin(), topics_.end(),
+                         [&](const topic_membership& t) { return t.id == topic; });
+  if (it == topics_.end())
+    return;
+  if (replaced && owner_) // a recovered session has the subscription: no more frames come here
+    caf::anon_send(owner_, detached_atom::value, it->symbol);
+  if (it->holding)
+    --holding_;
+  *it = std::move(topics_.back());
+  topics_.pop_back();
+}
+
+ws_connection::topic_membership* ws_connection::membership(topic_id topic) {
+  for (auto& t : topics_)
+    if (t.id == topic)
+      return &t;
+  return nullptr;
+}
+
+bool ws_connection::take(topic_id topic, const shared_frame& frame) {
+  if (forwarding_) {
+    if (!frame->offset.empty())
+      forward(frame);
+    return false;
+  }
+  if (holding_ > 0)
+    if (auto* t = membership(topic); t && t->holding) {
+      if (t->held.size() == max_held_frames) { // the session is very late: conflate
+        t->held.erase(t->held.begin());
+        ++t->skipped;
+        ++shared_->conflated;
+      }
+      t->held.push_back(frame);
+      return false;
+    }
+  write_from_stream(frame);
+  return !std::exchange(flush_wanted_, true);
+}
+
+void ws_connection::flush() {
+  flush_wanted_ = false;
+  write_next();
+}
+
+// `skipped`: ticks of this frame's stream that were dropped just before it; the client
+// is told in the frame, as for any conflation (PROTOCOL.md §9).
+void ws_connection::write_from_stream(const shared_frame& frame, std::uint64_t skipped) {
+  if (!frame->offset.empty())
+    record(frame);
+  if (close_queued_ || finished_)
+    return;
+  direct_frames_.fetch_add(1, std::memory_order_relaxed);
+  enqueue_one(frame_for(frame, transport()), skipped);
+}
+
+void ws_connection::release_now(topic_id topic) {
+  auto* t = membership(topic);
+  if (!t || !t->holding)
+    return;
+  t->holding = false;
+  --holding_;
+  auto held = std::move(t->held);
+  auto skipped = std::exchange(t->skipped, 0);
+  for (auto& frame : held)
+    write_from_stream(frame, std::exchange(skipped, 0));
+}
+
+// -- writing: the queue ----------------------------------------------------------------
 
 void ws_connection::when_written(std::function<void()> done) {
   asio::post(socket_.get_executor(), [self = shared_from_this(), done = std::move(done)]() mutable {
@@ -305,19 +456,10 @@ void ws_connection::call_write_waiters() {
     done();
 }
 
-void ws_connection::enqueue(std::vector<out_frame>& frames) {
-  for (auto& frame : frames) {
-    if (close_queued_ || finished_)
-      return; // closing (maybe just now, as a slow consumer): nothing more goes out
-    enqueue_one(std::move(frame));
-  }
-  write_next();
-}
-
-void ws_connection::enqueue_one(out_frame frame) {
+void ws_connection::enqueue_one(out_frame frame, std::uint64_t skipped) {
   auto& limits = shared_->cfg->limits;
   bool conflated = !frame.conflate_key.empty() &&
-                   unwritten_bytes() > limits.soft_outbound_bytes && conflate(frame);
+                   unwritten_bytes() > limits.soft_outbound_bytes && conflate(frame, skipped);
   if (!conflated) {
     // Only a queue on its way to the soft bound will conflate: while it is below half
     // of it and no key is tracked, skip the bookkeeping (a hash per frame on the
@@ -328,7 +470,7 @@ void ws_connection::enqueue_one(out_frame frame) {
         && (!newest_by_key_.empty() || unwritten_bytes() >= limits.soft_outbound_bytes / 2))
       remember_newest(frame.conflate_key, popped_ + queue_.size());
     waiting_bytes_ += frame.bytes->size();
-    queue_.push_back(queued_frame{std::move(frame), 0});
+    queue_.push_back(queued_frame{std::move(frame), skipped});
   }
   if (unwritten_bytes() > limits.max_outbound_bytes) {
     // The client reads slower than we write: drop what waits and let it go, rather
@@ -342,7 +484,7 @@ void ws_connection::enqueue_one(out_frame frame) {
 // symbol) is replaced in place. Keeping its position rather than appending means a
 // busy symbol still goes out as early as its first unwritten tick would have, with
 // the newest value, instead of being pushed behind everything queued since.
-bool ws_connection::conflate(out_frame& frame) {
+bool ws_connection::conflate(out_frame& frame, std::uint64_t skipped) {
   // Take the entry out while its key still points into the waiting frame: replacing
   // that frame frees the bytes the key views.
   auto node = newest_by_key_.extract(frame.conflate_key);
@@ -351,7 +493,7 @@ bool ws_connection::conflate(out_frame& frame) {
   auto& waiting = queue_[node.mapped() - popped_];
   waiting_bytes_ = waiting_bytes_ - waiting.frame.bytes->size() + frame.bytes->size();
   waiting.frame = std::move(frame);
-  ++waiting.skipped;
+  waiting.skipped += 1 + skipped;
   ++shared_->conflated;
   node.key() = waiting.frame.conflate_key;
   newest_by_key_.insert(std::move(node));
@@ -389,18 +531,42 @@ void ws_connection::queue_control(ws_opcode opcode, std::string payload) {
 }
 
 void ws_connection::write_next() {
-  if (writing_ || finished_ || close_sent_)
+  while (!writing_ && !finished_ && !close_sent_) {
+    fill_batch();
+    if (batch_.segments.empty())
+      return;
+    auto& buffers = batch_.buffers;
+    std::size_t total = 0;
+    for (auto& s : batch_.segments) {
+      buffers.emplace_back(s.external ? s.data : batch_.bytes.data() + s.offset, s.size);
+      total += s.size;
+    }
+    writing_ = true;
+    // Most batches fit in the socket's buffer: try at once (the socket is non-blocking).
+    // An asynchronous write costs a handler, the reactor's lock and a trip through the
+    // scheduler and the strand, more than the syscall itself on a busy fan-out.
+    beast::error_code ec;
+    auto written = socket_.write_some(buffer_view{buffers.data(), buffers.data() + buffers.size()}, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      written = 0;
+    }
+    if (ec || written == total) {
+      if (!batch_done(ec))
+        return;
+      continue;
+    }
+    // The socket's buffer is full: the rest goes when the peer has read enough.
+    auto first = buffers.begin();
+    while (written >= first->size()) {
+      written -= first->size();
+      ++first;
+    }
+    *first += written;
+    asio::async_write(socket_, buffer_view{&*first, buffers.data() + buffers.size()},
+                      beast::bind_front_handler(&ws_connection::on_write, shared_from_this()));
     return;
-  fill_batch();
-  if (batch_.segments.empty())
-    return;
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(batch_.segments.size());
-  for (auto& s : batch_.segments)
-    buffers.emplace_back(s.external ? s.data : batch_.bytes.data() + s.offset, s.size);
-  writing_ = true;
-  asio::async_write(socket_, buffers,
-                    beast::bind_front_handler(&ws_connection::on_write, shared_from_this()));
+  }
 }
 
 // Takes control frames, then as much of the queue as one batch may hold, then the
@@ -446,20 +612,28 @@ void ws_connection::take_front() {
 }
 
 void ws_connection::on_write(beast::error_code ec, std::size_t) {
+  if (batch_done(ec))
+    write_next();
+}
+
+// The batch in flight is written (or failed); false if writing stops here.
+bool ws_connection::batch_done(beast::error_code ec) {
   writing_ = false;
   inflight_bytes_ = 0;
   bool sent_close = batch_.has_close;
   batch_.clear(); // releases the payloads it referenced
   if (ec) {
     drop_queue();
-    return finish(); // the read side then fails too and tells the session
+    finish(); // the read side then fails too and tells the session
+    return false;
   }
   call_write_waiters();
   if (sent_close) {
     close_sent_ = true;
-    return after_close_exchange();
+    after_close_exchange();
+    return false;
   }
-  write_next();
+  return true;
 }
 
 // -- heartbeat and closing -----------------------------------------------------------
@@ -543,11 +717,26 @@ void ws_connection::finish() {
   socket_.close(ignored);
 }
 
+// The session gets what it needs to wait for its client: the frames kept for replay
+// and those still held for it (never written), in order. Replayable frames that arrive
+// from now on follow them as messages.
 void ws_connection::notify_closed(const std::string& reason) {
-  if (session_) {
-    caf::anon_send(session_, ws_closed_atom::value, reason);
-    session_ = nullptr;
+  forwarding_ = true;
+  if (!session_)
+    return;
+  closed_state state;
+  state.kept = kept_.take();
+  for (auto& t : topics_) {
+    for (auto& frame : t.held)
+      if (!frame->offset.empty())
+        state.kept.push_back(std::move(frame));
+    t.held.clear();
+    t.holding = false;
   }
+  holding_ = 0;
+  state.direct_frames = direct_frames();
+  caf::anon_send(session_, ws_closed_atom::value, reason, std::move(state));
+  session_ = nullptr;
 }
 
 void ws_connection::cut() {

@@ -5,7 +5,9 @@
 // is queued while a write is in flight goes out in the next write, many frames in one
 // syscall. Reads are forwarded to the session actor; writes are bounded per PROTOCOL.md
 // §9 (conflation of stream_data past the soft bound, slow-consumer close past the hard
-// one). Lives on its own strand; owned by its pending I/O.
+// one). It is also a stream's direct subscriber (fanout_sink): its shard hands it ticks
+// on the strand all the shard's connections share. Owned by its pending I/O and by the
+// topics it is a member of.
 
 #include <atomic>
 #include <chrono>
@@ -26,8 +28,10 @@
 #include <caf/actor.hpp>
 
 #include "actors/connection.hpp"
+#include "actors/fanout.hpp"
 #include "actors/gateway_shared.hpp"
 #include "actors/identity.hpp"
+#include "actors/replay_buffer.hpp"
 #include "protocol/websocket_frames.hpp"
 
 namespace qc {
@@ -35,11 +39,14 @@ namespace qc {
 namespace beast = boost::beast;
 
 class ws_connection final : public connection,
+                            public fanout_sink,
                             public std::enable_shared_from_this<ws_connection> {
 public:
   using socket_type = boost::asio::ip::tcp::socket;
 
-  ws_connection(socket_type&& socket, std::shared_ptr<gateway_shared> shared, bool engineio);
+  /// `socket` runs on `shard`'s strand.
+  ws_connection(socket_type&& socket, std::shared_ptr<gateway_shared> shared, bool engineio,
+                fanout_shard& shard);
   ~ws_connection() override;
 
   /// Answers the (already validated) upgrade request with 101, then spawns the session
@@ -53,6 +60,19 @@ public:
   void when_written(std::function<void()> done) override;
   void close(close_code code, std::string reason) override;
   void consumed() override;
+  void remember(std::vector<shared_frame> frames) override;
+  void release(topic_id topic) override;
+  std::shared_ptr<fanout_sink> sink() override;
+  std::uint64_t direct_frames() const override {
+    return direct_frames_.load(std::memory_order_relaxed);
+  }
+
+  // fanout_sink, on the strand
+  fanout_shard& shard() override { return shard_; }
+  void joined(topic_id topic, const std::string& symbol) override;
+  void left(topic_id topic, bool replaced) override;
+  bool take(topic_id topic, const shared_frame& frame) override;
+  void flush() override;
 
   /// Cuts the TCP connection at once (shutdown after the grace period).
   void cut();
@@ -64,6 +84,24 @@ private:
     out_frame frame;
     std::uint64_t skipped = 0;
   };
+
+  /// What a session hands over, in order: frames to write, and frames to remember only.
+  struct outbound {
+    bool write = true;
+    out_frame frame;
+  };
+
+  /// A stream filter group this connection is a member of. Until its session
+  /// releases it, its frames wait in `held`: at most max_held_frames, the oldest going
+  /// first (counted in `skipped`, and told to the client like any conflation).
+  struct topic_membership {
+    topic_id id;
+    std::string symbol;
+    bool holding = true;
+    std::vector<shared_frame> held;
+    std::uint64_t skipped = 0;
+  };
+  static constexpr std::size_t max_held_frames = 1024;
 
   /// One write: frame headers, control frames and small payloads copied into `bytes`,
   /// larger payloads referenced (kept alive by `owners`).
@@ -77,6 +115,7 @@ private:
     std::string bytes;
     std::vector<std::shared_ptr<const std::string>> owners;
     std::vector<segment> segments;
+    std::vector<boost::asio::const_buffer> buffers; // the segments, for the write in flight
     bool has_close = false;
 
     void add_header(protocol::ws_opcode opcode, std::size_t payload_size);
@@ -100,10 +139,20 @@ private:
   void resume_reading();
 
   // writing
+  template <class Fill>
+  void add_to_inbox(Fill&& fill);
   void drain_inbox();
-  void enqueue(std::vector<out_frame>& frames);
-  void enqueue_one(out_frame frame);
-  bool conflate(out_frame& frame);
+  void write_from_session(out_frame frame);
+  void write_from_stream(const shared_frame& frame, std::uint64_t skipped = 0);
+  void record(shared_frame frame);
+  void forward(shared_frame frame);
+  void release_now(topic_id topic);
+  topic_membership* membership(topic_id topic);
+  transport_kind transport() const {
+    return engineio_ ? transport_kind::socketio : transport_kind::json;
+  }
+  void enqueue_one(out_frame frame, std::uint64_t skipped = 0);
+  bool conflate(out_frame& frame, std::uint64_t skipped);
   void remember_newest(std::string_view key, std::uint64_t position);
   void take_front();
   void drop_queue();
@@ -111,6 +160,7 @@ private:
   void write_next();
   void fill_batch();
   void on_write(beast::error_code ec, std::size_t bytes);
+  bool batch_done(beast::error_code ec);
   void call_write_waiters();
 
   // heartbeat and closing
@@ -125,7 +175,9 @@ private:
   socket_type socket_;
   std::shared_ptr<gateway_shared> shared_;
   bool engineio_;
-  caf::actor session_;
+  fanout_shard& shard_;
+  caf::actor session_; // until it is told the connection closed
+  caf::actor owner_;   // the session, for good: frames that arrive after the close go back to it
 
   // reading
   beast::flat_buffer input_;
@@ -141,9 +193,20 @@ private:
   // sent while the strand is busy share one post, and nothing is allocated per batch
   // (the two vectors keep their capacity).
   std::mutex inbox_mutex_;
-  std::vector<out_frame> inbox_;  // guarded by inbox_mutex_
-  bool drain_posted_ = false;     // guarded by inbox_mutex_
-  std::vector<out_frame> draining_; // strand only
+  std::vector<outbound> inbox_;  // guarded by inbox_mutex_
+  bool drain_posted_ = false;    // guarded by inbox_mutex_
+  std::vector<outbound> draining_; // strand only
+
+  // direct subscriptions (fanout_sink), strand only
+  std::vector<topic_membership> topics_;
+  std::size_t holding_ = 0;  // topics whose frames are held
+  bool flush_wanted_ = false; // the shard will call flush()
+  /// The connection closed and its session has its kept frames: replayable frames that
+  /// still arrive go to the session (it may be waiting for its client to come back).
+  bool forwarding_ = false;
+  /// The last replayable frames given to this connection, in order (PROTOCOL.md §7).
+  replay_buffer<shared_frame> kept_;
+  std::atomic<std::uint64_t> direct_frames_{0}; // written for the shard, not the session
 
   // writing: control frames first, then data frames in order
   std::vector<std::pair<protocol::ws_opcode, std::string>> control_;

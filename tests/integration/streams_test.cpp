@@ -1,11 +1,15 @@
 // Market streams under load: a subscriber that stops reading is conflated, with every
-// skipped tick accounted for, and does not hold back one that reads.
+// skipped tick accounted for, and does not hold back one that reads; a connection on
+// several ticking streams gets each one's reply, snapshot and ticks in order.
 #include "tests/integration/broker_under_test.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/json_doc.hpp"
 
 #include <fstream>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 using namespace qc::test;
 
@@ -113,4 +117,83 @@ TEST_CASE("a stream subscriber that stops reading is conflated, every skip count
   CHECK(stats.integer("/backpressure/conflated") == conflated_total);
   CHECK(stats.integer("/backpressure/slow_consumer_disconnects") == 0);
   CHECK(stats.integer("/streams/streams/HOT/ticks") == last_seq);
+}
+
+TEST_CASE("connections on several streams while they tick: per stream, the reply, the "
+          "snapshot, then every live tick in order, none twice, none missing") {
+  // Ticks keep coming while the clients subscribe (each sends its subscriptions at
+  // once), so some arrive between a stream taking a subscription and the client's
+  // reply being written: the connection must hold them until then, and write them after
+  // the snapshot. Many clients keep the connections' strands busy, which is when the
+  // order of work posted to them matters.
+  broker_under_test broker({"--limits.events-per-second=100000"});
+  constexpr int client_count = 40;
+  std::vector<sio_client> clients(client_count);
+  sio_client pub;
+  for (int i = 0; i < client_count; ++i)
+    connect_as(clients[i], broker, "many" + std::to_string(i));
+  connect_as(pub, broker, "pub");
+  const std::vector<std::string> symbols{"MA", "MB", "MC", "MD"};
+  int rounds = 0;
+  auto publish_round = [&] {
+    std::string batch = "[";
+    for (std::size_t i = 0; i < symbols.size(); ++i)
+      batch += std::string(i ? "," : "") + R"({"symbol":")" + symbols[i] + R"(","price":)"
+               + std::to_string(rounds) + "}";
+    REQUIRE(pub.emit("publish", batch + "]", ++rounds));
+  };
+  publish_round(); // every stream has a last value: each subscription gets a snapshot
+  REQUIRE(pub.wait_ack(rounds));
+
+  for (auto& client : clients) {
+    for (auto& symbol : symbols)
+      REQUIRE(client.emit("subscribe_market_stream", R"({"symbol":")" + symbol + R"("})"));
+    publish_round();
+  }
+  for (int i = 0; i < 20; ++i)
+    publish_round();
+  const std::int64_t final_seq = rounds; // one tick per symbol per round
+
+  for (int c = 0; c < client_count; ++c) {
+    CAPTURE(c);
+    auto& client = clients[c];
+    std::map<std::string, std::int64_t> last_seq; // per symbol, once its snapshot came
+    std::set<std::string> replied;
+    auto done = [&] {
+      if (last_seq.size() != symbols.size())
+        return false;
+      for (auto& [symbol, seq] : last_seq)
+        if (seq != final_seq)
+          return false;
+      return true;
+    };
+    // Frames in arrival order until every stream reached its last tick.
+    while (!done()) {
+      auto m = client.read_raw(std::chrono::seconds(5));
+      REQUIRE_MESSAGE(m.is_text(), client.describe());
+      if (m.data.rfind("42[", 0) != 0)
+        continue; // pings, acks
+      json_doc d(std::string_view(m.data).substr(2));
+      auto event = d.str("/0");
+      if (event == "stream_subscribed") {
+        replied.insert(d.str("/1/symbol"));
+        continue;
+      }
+      if (event != "stream_data")
+        continue;
+      auto symbol = d.str("/1/symbol");
+      auto seq = d.integer("/1/seq").value_or(-1);
+      REQUIRE_MESSAGE(replied.count(symbol), symbol << " data before its stream_subscribed");
+      auto it = last_seq.find(symbol);
+      if (it == last_seq.end()) {
+        REQUIRE_MESSAGE(d.boolean("/1/snapshot") == true, symbol << ": first frame is not the snapshot");
+        last_seq[symbol] = seq;
+        continue;
+      }
+      REQUIRE_FALSE(d.has("/1/snapshot"));
+      REQUIRE_MESSAGE(seq == it->second + 1, symbol << ": seq " << seq << " after " << it->second);
+      it->second = seq;
+    }
+    CHECK(replied.size() == symbols.size());
+  }
 }

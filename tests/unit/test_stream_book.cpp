@@ -47,7 +47,7 @@ using book = stream_book<int>;
 // sid -> subscriber for each group, keyed by the group's filter: what for_each_group shows.
 std::map<field_filter, std::map<std::string, int>> groups_of(const book& b) {
   std::map<field_filter, std::map<std::string, int>> out;
-  b.for_each_group([&](const field_filter& f, std::span<const book::member> members) {
+  b.for_each_group([&](const field_filter& f, std::uint64_t, std::span<const book::member> members) {
     CHECK_FALSE(members.empty());
     CHECK_FALSE(out.contains(f)); // each filter once
     for (const auto& m : members)
@@ -243,6 +243,36 @@ TEST_CASE("changing a filter moves the subscriber; the last one out removes the 
     CHECK(b.subscriber_count() == 0);
     CHECK(groups_of(b).empty());
   }
+}
+
+TEST_CASE("find() tells a subscriber's group, and a group's id is never given to another") {
+  book b("S");
+  CHECK_FALSE(b.find("s1").has_value());
+  b.subscribe("s1", 1, make_filter({"price"}, defaults));
+  b.subscribe("s2", 2, make_filter({"price"}, defaults));
+  auto first = b.find("s1");
+  REQUIRE(first.has_value());
+  CHECK(first->entry->subscriber == 1);
+  CHECK(b.find("s2")->group == first->group); // same filter, same group
+  b.subscribe("s3", 3, make_filter({"volume"}, defaults));
+  auto volume_group = b.find("s3")->group;
+  CHECK(volume_group != first->group);
+  // The price group empties and goes; a new group with the same filter gets a new id,
+  // so a topic named by (stream, group) never means two things.
+  b.unsubscribe("s1");
+  b.unsubscribe("s2");
+  b.subscribe("s4", 4, make_filter({"price"}, defaults));
+  auto again = b.find("s4")->group;
+  CHECK(again != first->group);
+  CHECK(again != volume_group);
+  // Moving to another filter moves the member to that group.
+  CHECK(b.set_filter("s4", make_filter({"volume"}, defaults)));
+  CHECK(b.find("s4")->group == volume_group);
+  std::set<std::uint64_t> ids;
+  b.for_each_group([&](const field_filter&, std::uint64_t id, std::span<const book::member>) {
+    ids.insert(id);
+  });
+  CHECK(ids == std::set<std::uint64_t>{volume_group});
 }
 
 TEST_CASE("peak_subscribers remembers the most at once") {
