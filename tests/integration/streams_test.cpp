@@ -5,10 +5,12 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/json_doc.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace qc::test;
@@ -196,4 +198,48 @@ TEST_CASE("connections on several streams while they tick: per stream, the reply
     }
     CHECK(replied.size() == symbols.size());
   }
+}
+
+TEST_CASE("ticks held for a subscription whose reply is late are bounded: the oldest go, "
+          "and the first tick written says how many") {
+  // The reply to an identified user's subscribe waits for the subscription to be saved;
+  // a 1.5 s commit interval keeps it waiting while 1,100 ticks come, more than the 1,024
+  // a connection holds for one subscription.
+  broker_under_test broker({"--storage.flush-interval=1500", "--limits.events-per-second=100000"});
+  sio_client holder, pub;
+  connect_as(holder, broker, "holder");
+  connect_as(pub, broker, "pub");
+  REQUIRE(pub.emit("publish", R"([{"symbol":"HELD","price":0}])", 1));
+  REQUIRE(pub.wait_ack(1));
+
+  // The purge at start opened a batch; past its commit, the save opens a batch of its own.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  REQUIRE(holder.emit("subscribe_market_stream", R"({"symbol":"HELD","fields":["price"]})"));
+  // Time for the subscribe to reach the stream (/stats cannot tell: it waits for the
+  // session, which waits for the save), well inside the 1.5 s the reply waits.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  constexpr int held_max = 1024;
+  constexpr int sent = 1100;
+  for (int b = 0; b < sent / 100; ++b) {
+    REQUIRE(pub.emit("publish", tick_array("HELD", b * 100 + 1, 100, ""), b + 2));
+    REQUIRE(pub.wait_ack(b + 2));
+  }
+  CHECK_FALSE(holder.expect_no_event("stream_subscribed", std::chrono::milliseconds(3000)));
+
+  std::vector<json_doc> data;
+  while (data.empty() || data.back().integer("/seq") != 1 + sent) {
+    auto got = holder.wait_event("stream_data");
+    REQUIRE_MESSAGE(got, got.error());
+    data.emplace_back(*got);
+  }
+  REQUIRE(data.size() == 1 + held_max);
+  CHECK(data[0].boolean("/snapshot") == true);
+  CHECK(data[0].integer("/seq") == 1);
+  const int dropped = sent - held_max;
+  CHECK(data[1].integer("/seq") == 2 + dropped); // the oldest held ticks went
+  CHECK(data[1].integer("/conflated") == dropped); // and the client is told how many
+  for (std::size_t i = 2; i < data.size(); ++i)
+    REQUIRE(data[i].integer("/seq") == data[i - 1].integer("/seq").value_or(0) + 1);
+  auto stats = json_doc(http_get(broker.host(), broker.port(), "/stats").body);
+  CHECK(stats.integer("/backpressure/conflated") == dropped);
 }
