@@ -73,19 +73,26 @@ shared_frame frame_with_offset(std::string offset) {
   return f;
 }
 
+/// A shard on a hand-run strand, and connections on it.
+struct shard_under_test {
+  manual_strand strand;
+  fanout_shard shard{strand.poster()};
+
+  std::shared_ptr<recording_sink> connection() { return std::make_shared<recording_sink>(shard); }
+};
+
 const topic_id topic_a{7, 1};
 const topic_id topic_b{7, 2};
 const topic_id other_stream{8, 1}; // same group number, another stream
 
 } // namespace
 
-TEST_CASE("a published frame reaches every member of its topic and nobody else") {
-  manual_strand strand;
-  fanout_shard shard(strand.poster());
-  auto a1 = std::make_shared<recording_sink>(shard);
-  auto a2 = std::make_shared<recording_sink>(shard);
-  auto b = std::make_shared<recording_sink>(shard);
-  auto c = std::make_shared<recording_sink>(shard);
+TEST_CASE_FIXTURE(shard_under_test,
+                  "a published frame reaches every member of its topic and nobody else") {
+  auto a1 = connection();
+  auto a2 = connection();
+  auto b = connection();
+  auto c = connection();
   shard.join(topic_a, "S", a1);
   shard.join(topic_a, "S", a2);
   shard.join(topic_b, "S", b);
@@ -99,11 +106,10 @@ TEST_CASE("a published frame reaches every member of its topic and nobody else")
   CHECK(c->events == std::vector<std::string>{"joined T/1"});
 }
 
-TEST_CASE("work runs in the order posted: a join before a tick gets it, a leave before one does not") {
-  manual_strand strand;
-  fanout_shard shard(strand.poster());
-  auto early = std::make_shared<recording_sink>(shard);
-  auto late = std::make_shared<recording_sink>(shard);
+TEST_CASE_FIXTURE(shard_under_test,
+                  "work runs in the order posted: a join before a tick gets it, a leave before one does not") {
+  auto early = connection();
+  auto late = connection();
   shard.join(topic_a, "S", early);
   shard.publish(topic_a, frame_with_offset("S:1"));
   shard.join(topic_a, "S", late);
@@ -116,10 +122,9 @@ TEST_CASE("work runs in the order posted: a join before a tick gets it, a leave 
   CHECK(late->events == std::vector<std::string>{"joined S/1", "take S:2", "take S:3", "flush"});
 }
 
-TEST_CASE("a backlog of ticks is written with one flush per connection, after all of them") {
-  manual_strand strand;
-  fanout_shard shard(strand.poster());
-  auto sink = std::make_shared<recording_sink>(shard);
+TEST_CASE_FIXTURE(shard_under_test,
+                  "a backlog of ticks is written with one flush per connection, after all of them") {
+  auto sink = connection();
   shard.join(topic_a, "S", sink);
   shard.join(topic_b, "S", sink);
   for (int i = 1; i <= 3; ++i) {
@@ -139,11 +144,10 @@ TEST_CASE("a backlog of ticks is written with one flush per connection, after al
   CHECK(sink->events == std::vector<std::string>{"take a4", "flush", "take a5", "flush"});
 }
 
-TEST_CASE("a leave says whether the subscription moved, and takes only that member") {
-  manual_strand strand;
-  fanout_shard shard(strand.poster());
-  auto moved = std::make_shared<recording_sink>(shard);
-  auto stays = std::make_shared<recording_sink>(shard);
+TEST_CASE_FIXTURE(shard_under_test,
+                  "a leave says whether the subscription moved, and takes only that member") {
+  auto moved = connection();
+  auto stays = connection();
   shard.join(topic_a, "S", moved);
   shard.join(topic_a, "S", stays);
   shard.leave(topic_a, moved, true);
@@ -154,12 +158,11 @@ TEST_CASE("a leave says whether the subscription moved, and takes only that memb
   CHECK(stays->events == std::vector<std::string>{"joined S/1", "left 2", "take S:1", "flush"});
 }
 
-TEST_CASE("members' copies of a frame count on the shard's own holder, not on the frame's") {
-  manual_strand strand;
-  fanout_shard shard(strand.poster());
+TEST_CASE_FIXTURE(shard_under_test,
+                  "members' copies of a frame count on the shard's own holder, not on the frame's") {
   std::vector<std::shared_ptr<recording_sink>> sinks;
   for (int i = 0; i < 3; ++i) {
-    sinks.push_back(std::make_shared<recording_sink>(shard));
+    sinks.push_back(connection());
     shard.join(topic_a, "S", sinks.back());
   }
   auto original = frame_with_offset("S:1");
@@ -177,10 +180,8 @@ TEST_CASE("members' copies of a frame count on the shard's own holder, not on th
   CHECK(original.use_count() == 1);
 }
 
-TEST_CASE("clear() lets go of every member") {
-  manual_strand strand;
-  fanout_shard shard(strand.poster());
-  auto sink = std::make_shared<recording_sink>(shard);
+TEST_CASE_FIXTURE(shard_under_test, "clear() lets go of every member") {
+  auto sink = connection();
   shard.join(topic_a, "S", sink);
   strand.run();
   CHECK(sink.use_count() == 2); // ours and the topic's
