@@ -40,7 +40,7 @@ void session_core::start() {
   send_raw(heartbeat_.open(true));
 }
 
-void session_core::on_closed(const std::string& reason, closed_state& state) {
+void session_core::on_closed(const std::string& reason, const closed_state& state) {
   if (!connection_closed_) {
     connection_closed_ = true;
     stats_.messages_out += state.direct_frames;
@@ -744,8 +744,7 @@ void session_core::close(close_code code, std::string reason, bool resumable) {
     if (can_park())
       return; // its closed message brings the frames it kept, and we park then
   }
-  closed_state nothing_kept;
-  on_closed(reason, nothing_kept);
+  on_closed(reason, closed_state{}); // nothing kept to hand over
 }
 
 void session_core::say_goodbye() {
@@ -795,7 +794,7 @@ caf::behavior session_actor(caf::event_based_actor* self, session_params params)
       core->on_binary(std::move(bytes));
       core->consumed();
     },
-    [core](ws_closed_atom, const std::string& reason, closed_state& state) {
+    [core](ws_closed_atom, const std::string& reason, const closed_state& state) {
       core->on_closed(reason, state);
     },
     [core](deliver_atom, const shared_frame& frame) { core->on_deliver(frame); },

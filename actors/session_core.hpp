@@ -63,7 +63,7 @@ public:
   /// The socket is gone (peer closed, error, or our own close completed). A session
   /// its client may come back to waits for it, with the frames its connection kept;
   /// any other ends.
-  void on_closed(const std::string& reason, closed_state& state);
+  void on_closed(const std::string& reason, const closed_state& state);
 
   void on_shutdown();
 
@@ -215,7 +215,7 @@ public:
 
   /// The connection dropped: stay in every room and stream, keep what the connection
   /// kept and what arrives, and wait for the client to come back with our pid.
-  void park(std::vector<shared_frame>& kept);
+  void park(const std::vector<shared_frame>& kept);
 
   void on_window_due();
 

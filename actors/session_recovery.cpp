@@ -10,15 +10,15 @@ bool session_core::can_park() const {
   return recovery_on() && resumable_ && connected_ && !pid_.empty();
 }
 
-void session_core::park(std::vector<shared_frame>& kept) {
+void session_core::park(const std::vector<shared_frame>& kept) {
   // The connection kept what it was given, in the order given: our replay context.
   // What is still in the outbox goes the same way (the closed connection sends the
   // replayable frames back, behind any it still had), so the order holds.
-  for (auto& frame : kept)
-    keep(std::move(frame));
+  for (const auto& frame : kept)
+    keep(frame);
   parked_at_ = kept_.pushed();
   parked_ = true;
-  if (auto conn = p_.conn.lock())
+  if (auto conn = p_.conn.lock()) // alive until the outbox is handed over
     flush();
   else
     for (auto& out : outbox_) // the connection is gone: nothing of it can arrive later
