@@ -225,9 +225,10 @@ public:
 
   void queue_offline(const shared_frame& frame);
 
-  /// Keeps a room/stream packet for replay: the last inflight-packets while
-  /// connected, up to parked-packets while dropped. Past that the oldest goes, and a
-  /// gap becomes possible; a dropped user's message that goes is queued offline.
+  /// Keeps a room/stream packet for replay once the connection has dropped (while
+  /// connected, the connection keeps them): what it kept, then up to parked-packets.
+  /// Past that the oldest goes, and a gap becomes possible; a dropped user's message
+  /// that goes is queued offline.
   void keep(const shared_frame& frame);
 
   caf::result<handover_state> hand_over(const std::string& user, bool anonymous);
@@ -433,7 +434,7 @@ private:
   bool attached_ = false;       // counted as a session of who_ at the persistence actor
   // recovery
   std::string pid_;              // private id (PROTOCOL.md §7); empty: recovery off
-  replay_buffer<shared_frame> kept_; // the last room/stream packets, for replay
+  replay_buffer<shared_frame> kept_; // room/stream packets for replay, once parked
   bool resumable_ = true;        // false after a goodbye or a protocol error
   bool parked_ = false;          // the connection dropped; waiting for the client
   std::uint64_t parked_at_ = 0;  // kept_.pushed() when it dropped

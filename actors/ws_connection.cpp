@@ -295,13 +295,22 @@ void ws_connection::remember(std::vector<shared_frame> frames) {
   });
 }
 
-// A post of its own, not an inbox entry: the inbox's drain may have been posted before
-// the stream posted this topic's join, and the release must run after the join.
+// Runs `work` on the strand after what the session handed over before this call, in
+// a post of its own: an inbox drain posted earlier could run before work that others
+// (a stream's join) posted since.
+template <class Work>
+void ws_connection::after_inbox(Work work) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), work = std::move(work)]() mutable {
+    self->drain_inbox();
+    work(*self);
+  });
+}
+
+// After the reply and the snapshot, and after the stream's join of this topic.
 void ws_connection::release(topic_id topic) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), topic] {
-    self->drain_inbox(); // the reply and the snapshot first
-    self->release_now(topic);
-    self->write_next();
+  after_inbox([topic](ws_connection& self) {
+    self.release_now(topic);
+    self.write_next();
   });
 }
 
@@ -432,13 +441,12 @@ void ws_connection::release_now(topic_id topic) {
 // -- writing: the queue ----------------------------------------------------------------
 
 void ws_connection::when_written(std::function<void()> done) {
-  asio::post(socket_.get_executor(), [self = shared_from_this(), done = std::move(done)]() mutable {
-    self->drain_inbox();
-    if (self->finished_ || self->close_queued_)
+  after_inbox([done = std::move(done)](ws_connection& self) mutable {
+    if (self.finished_ || self.close_queued_)
       return; // it may never go out: the caller keeps the message
-    self->write_waiters_.emplace_back(self->popped_ + self->queue_.size(), std::move(done));
-    if (!self->writing_)
-      self->call_write_waiters();
+    self.write_waiters_.emplace_back(self.popped_ + self.queue_.size(), std::move(done));
+    if (!self.writing_)
+      self.call_write_waiters();
   });
 }
 
@@ -663,11 +671,10 @@ void ws_connection::on_heartbeat() {
 }
 
 void ws_connection::close(close_code code, std::string reason) {
-  asio::post(socket_.get_executor(),
-             [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-               self->drain_inbox(); // what the session said before closing goes out first
-               self->begin_close(code, std::move(reason), true);
-             });
+  // What the session said before closing goes out first.
+  after_inbox([code, reason = std::move(reason)](ws_connection& self) mutable {
+    self.begin_close(code, std::move(reason), true);
+  });
 }
 
 // Queues our close frame: after what is queued when `flush`, else at once (after the

@@ -141,6 +141,8 @@ private:
   // writing
   template <class Fill>
   void add_to_inbox(Fill&& fill);
+  template <class Work>
+  void after_inbox(Work work);
   void drain_inbox();
   void write_from_session(out_frame frame);
   void write_from_stream(const shared_frame& frame, std::uint64_t skipped = 0);
