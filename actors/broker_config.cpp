@@ -24,7 +24,8 @@ broker_config::broker_config() {
     .add(ping_interval_ms, "ping-interval", "ms between server pings")
     .add(ping_timeout_ms, "ping-timeout", "ms to wait for a pong before closing")
     .add(connect_timeout_ms, "connect-timeout", "ms to wait for the Socket.IO CONNECT")
-    .add(max_payload, "max-payload", "largest WebSocket message in bytes (else close 1009)");
+    .add(max_payload, "max-payload", "largest WebSocket message in bytes (else close 1009)")
+    .add(defaults.engineio.max_ping_payload, "max-ping-payload", "bytes of data in a client's Engine.IO ping, echoed in the pong (more: close 1002)");
   opt_group{custom_options_, "auth"}
     .add(auth_mode_name, "mode", "none or header (jwt and optional come with auth)")
     .add(default_roles, "default-roles", "roles of every connection in modes none/header");
@@ -58,7 +59,11 @@ broker_config::broker_config() {
     .add(lim.max_connections, "max-connections", "open WebSockets (more get HTTP 503)")
     .add(lim.max_rooms, "max-rooms", "rooms in the whole broker")
     .add(lim.max_rooms_per_connection, "max-rooms-per-connection", "rooms one connection may join")
-    .add(lim.events_per_second, "events-per-second", "client events per second per connection")
+    .add(lim.events_per_second, "events-per-second", "client messages per second per connection, counted before parsing (RATE_LIMIT_EXCEEDED past it)")
+    .add(lim.inbound_bytes_per_second, "inbound-bytes-per-second", "bytes a connection may send per second, counted before parsing (RATE_LIMIT_EXCEEDED past it)")
+    .add(lim.over_budget_seconds, "over-budget-seconds", "a connection refused for its rate in this many consecutive seconds is closed (1008)")
+    .add(incomplete_message_timeout_ms, "incomplete-message-timeout", "ms a begun message (WebSocket fragments, Socket.IO attachments) may take to complete (else close 1008)")
+    .add(lim.max_attachment_bytes, "max-attachment-bytes", "bytes of binary attachments one Socket.IO packet may announce and send (more: close 1009)")
     .add(lim.soft_outbound_bytes, "soft-outbound-bytes", "queued bytes per connection past which stream_data is conflated per symbol")
     .add(lim.max_outbound_bytes, "max-outbound-bytes", "queued bytes per connection before it is closed as a slow consumer")
     .add(close_timeout_ms, "close-timeout", "ms a closing connection gets to flush and finish the close handshake before it is cut")
@@ -68,7 +73,8 @@ broker_config::broker_config() {
     .add(lim.protocol.max_json_depth, "max-json-depth", "nesting depth of inbound JSON")
     .add(lim.protocol.max_fields, "max-fields", "fields per stream filter")
     .add(lim.protocol.max_ticks_per_publish, "max-ticks-per-publish", "ticks in one publish")
-    .add(lim.protocol.max_content_bytes, "max-content-bytes", "bytes of one room message's content");
+    .add(lim.protocol.max_content_bytes, "max-content-bytes", "bytes of one room message's content")
+    .add(lim.protocol.max_namespace_bytes, "max-namespace-bytes", "bytes of a Socket.IO namespace name (longer: close 1002, never echoed)");
 }
 
 std::shared_ptr<const settings> broker_config::to_settings() const {
@@ -90,8 +96,17 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
     throw std::invalid_argument("engineio intervals and timeouts must be positive");
   if (max_payload < 1024)
     throw std::invalid_argument("engineio.max-payload must be at least 1024 bytes");
-  if (s->limits.events_per_second == 0)
-    throw std::invalid_argument("limits.events-per-second must be positive");
+  if (s->limits.events_per_second == 0 || s->limits.inbound_bytes_per_second == 0
+      || s->limits.over_budget_seconds == 0)
+    throw std::invalid_argument(
+      "limits.events-per-second, inbound-bytes-per-second and over-budget-seconds must be positive");
+  if (incomplete_message_timeout_ms == 0 || s->limits.max_attachment_bytes == 0)
+    throw std::invalid_argument(
+      "limits.incomplete-message-timeout and max-attachment-bytes must be positive");
+  if (s->engineio.max_ping_payload > max_payload || s->limits.protocol.max_namespace_bytes == 0)
+    throw std::invalid_argument(
+      "engineio.max-ping-payload must not exceed max-payload; limits.max-namespace-bytes must be positive");
+  s->limits.incomplete_message_timeout = std::chrono::milliseconds(incomplete_message_timeout_ms);
   s->engineio.ping_interval = std::chrono::milliseconds(ping_interval_ms);
   s->engineio.ping_timeout = std::chrono::milliseconds(ping_timeout_ms);
   s->engineio.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);

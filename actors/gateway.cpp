@@ -346,8 +346,11 @@ void gateway::stop(std::chrono::milliseconds grace) {
 
 gateway_counters gateway::counters() const {
   auto& s = *impl_->shared;
-  return gateway_counters{s.accepted.load(), s.rejected.load(), s.slow_consumers.load(),
-                          s.oversize.load(), s.conflated.load()};
+  gateway_counters c{s.accepted.load(), s.rejected.load(), s.slow_consumers.load(),
+                     s.oversize.load(), s.conflated.load()};
+  c.incomplete_disconnects = s.incomplete.load();
+  c.flood_disconnects = s.floods.load();
+  return c;
 }
 
 } // namespace qc

@@ -22,6 +22,8 @@ struct gateway_shared {
   std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> slow_consumers{0};
   std::atomic<std::uint64_t> oversize{0};
+  std::atomic<std::uint64_t> incomplete{0}; // closed: a begun message not finished in time
+  std::atomic<std::uint64_t> floods{0};     // closed: over the inbound budget for too long
   std::atomic<std::uint64_t> conflated{0}; // queued frames replaced by a newer one of their key
 
   mutable std::mutex mutex;

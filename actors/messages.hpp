@@ -29,6 +29,7 @@ using ws_closed_atom = caf::atom_constant<caf::atom("ws_closed")>;
 using ping_tick_atom = caf::atom_constant<caf::atom("ping_tick")>;
 using pong_due_atom = caf::atom_constant<caf::atom("pong_due")>;
 using connect_due_atom = caf::atom_constant<caf::atom("conn_due")>;
+using incomplete_due_atom = caf::atom_constant<caf::atom("incomplete")>;
 // rooms and fan-out
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;

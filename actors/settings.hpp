@@ -20,6 +20,7 @@ struct engineio_settings {
   std::chrono::milliseconds ping_timeout{20000};
   std::chrono::milliseconds connect_timeout{45000}; // no Socket.IO CONNECT by then: close
   std::size_t max_payload = 1000000;                // bytes per WebSocket message
+  std::size_t max_ping_payload = 64;                // bytes of a client's Engine.IO ping (echoed in the pong)
 };
 
 struct limit_settings {
@@ -27,6 +28,10 @@ struct limit_settings {
   std::size_t max_rooms = 100000;             // rooms in the whole broker
   std::size_t max_rooms_per_connection = 100;
   std::size_t events_per_second = 100;        // token bucket per connection, burst = rate
+  std::size_t inbound_bytes_per_second = 1u << 20; // token bucket per connection, burst = max(rate, max-payload)
+  std::size_t over_budget_seconds = 5;        // refused in this many consecutive seconds: closed (1008)
+  std::chrono::milliseconds incomplete_message_timeout{10000}; // a begun message must be whole by then
+  std::size_t max_attachment_bytes = 1u << 20; // Socket.IO attachments of one packet held at once
   std::size_t soft_outbound_bytes = 1u << 20; // past it, stream_data is conflated per symbol
   std::size_t max_outbound_bytes = 8u << 20;  // past it, the connection is closed (slow consumer)
   std::chrono::milliseconds close_timeout{5000}; // a close handshake (queued writes included) ends by then

@@ -231,6 +231,8 @@ std::string render(const gathering& g, const stats_state& st) {
   put_count(w, "accepted", gw.accepted);
   put_count(w, "rejected", gw.rejected);
   put_count(w, "oversize_disconnects", gw.oversize_disconnects);
+  put_count(w, "incomplete_disconnects", gw.incomplete_disconnects);
+  put_count(w, "flood_disconnects", gw.flood_disconnects);
   w.EndObject();
   w.Key("backpressure");
   w.StartObject();

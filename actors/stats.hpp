@@ -23,6 +23,8 @@ struct gateway_counters {
   std::uint64_t slow_consumer_disconnects = 0;
   std::uint64_t oversize_disconnects = 0;
   std::uint64_t conflated = 0; // queued stream_data frames replaced by a newer tick
+  std::uint64_t incomplete_disconnects = 0; // a begun message not finished in time
+  std::uint64_t flood_disconnects = 0;      // over the inbound budget for too long
 };
 
 /// `persistence` and `supervisor` may be null (then their sections are zeros).

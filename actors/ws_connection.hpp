@@ -137,6 +137,8 @@ private:
   void handle_event(protocol::ws_event event);
   void pause_reading();
   void resume_reading();
+  void watch_incomplete();
+  void on_incomplete_due(beast::error_code ec);
 
   // writing
   template <class Fill>
@@ -189,6 +191,10 @@ private:
   std::shared_ptr<ws_connection> paused_self_; // set while paused, see pause_reading()
   bool reading_ = false;
   std::chrono::steady_clock::time_point last_heard_;
+  // A message begun and not finished: which one (parser's count) and since when.
+  std::uint64_t incomplete_message_ = 0;
+  std::chrono::steady_clock::time_point incomplete_since_;
+  bool incomplete_armed_ = false;
 
   // handing over: the session appends here from its thread; the strand drains it.
   // A drain is posted only when the inbox goes from empty to not empty, so batches
@@ -233,6 +239,7 @@ private:
   bool finished_ = false;
   boost::asio::steady_timer heartbeat_;
   boost::asio::steady_timer close_deadline_;
+  boost::asio::steady_timer incomplete_deadline_;
 };
 
 } // namespace qc

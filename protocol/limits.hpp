@@ -13,6 +13,7 @@ struct limits {
   std::size_t max_ticks_per_publish = 1000;
   std::size_t max_content_bytes = 65536;  // room_message content (and metadata, and request data)
   std::size_t max_tick_fields = 64;       // fields per published tick, symbol included
+  std::size_t max_namespace_bytes = 128;  // Socket.IO namespace names (echoed back in replies)
 };
 
 } // namespace qc::protocol
