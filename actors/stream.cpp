@@ -125,7 +125,8 @@ public:
   /// newest `limit` ticks older than before_seq (0: any), oldest first. The reply stays
   /// within limits.max-reply-bytes (but holds at least one tick): when that cuts it
   /// short it ends with "truncated":true and "next_before_seq", the seq to page on
-  /// with. Each tick is encoded once, straight into its place in the reply.
+  /// with. Each tick is encoded once; joining the picked encodings makes the peak about
+  /// twice the bound, never the whole ring.
   std::string market_data(std::uint32_t limit, std::uint64_t before_seq) {
     ++handled_;
     protocol::field_filter all;
