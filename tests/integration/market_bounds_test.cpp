@@ -325,3 +325,24 @@ TEST_CASE("the offline store is bounded in bytes in all (storage.offline-max-tot
   u1.read_for(std::chrono::milliseconds(300));
   CHECK(send_to_user(alice, "u3", 60000, 'e', 5).integer("/data/queued") == 1);
 }
+
+TEST_CASE("byte bounds that make no sense stop the broker at startup, naming the key") {
+  const std::vector<std::pair<std::string, std::string>> cases{
+    {"--stream.buffer-bytes=0", "stream.buffer-bytes"},
+    {"--limits.max-reply-bytes=100", "limits.max-reply-bytes"},
+    {"--limits.max-tick-bytes=10", "limits.max-tick-bytes"},
+    {"--limits.max-tick-value-bytes=2", "max-tick-value-bytes"},
+    {"--storage.offline-max-total-bytes=0", "offline-max-total-bytes"},
+    {"--storage.offline-max-sender-bytes=0", "offline-max-sender-bytes"},
+  };
+  for (const auto& [arg, key] : cases) {
+    CAPTURE(arg);
+    std::string output;
+    try {
+      broker_under_test broker({arg});
+    } catch (const std::runtime_error& e) {
+      output = e.what();
+    }
+    CHECK_MESSAGE(output.find(key) != std::string::npos, output);
+  }
+}
