@@ -40,6 +40,7 @@ broker_config::broker_config() {
     .add(feed.replay_loop, "replay-loop", "start the replay over at the end of the file");
   opt_group{custom_options_, "stream"}
     .add(defaults.stream.buffer_size, "buffer-size", "ticks kept per symbol (ring buffer, get_market_data, snapshots)")
+    .add(defaults.stream.buffer_bytes, "buffer-bytes", "bytes of ticks kept per symbol; past it the oldest ticks go (the newest always stays)")
     .add(defaults.stream.default_fields, "default-fields", "fields of a subscription that names none")
     .add(stream_idle_timeout_ms, "idle-timeout", "ms without subscribers or ticks before a stream goes away");
   auto& rec = defaults.recovery;
@@ -54,6 +55,9 @@ broker_config::broker_config() {
     .add(storage_flush_ms, "flush-interval", "ms that writes gather into one transaction")
     .add(sto.offline_max_per_user, "offline-max-per-user", "offline messages kept per user (oldest dropped)")
     .add(sto.offline_max_total, "offline-max-total", "offline messages kept in all (past it new ones are refused and counted)")
+    .add(sto.offline_max_bytes_per_user, "offline-max-bytes-per-user", "bytes of offline messages kept per user (past it the oldest of the sender holding most go)")
+    .add(sto.offline_max_sender_bytes, "offline-max-sender-bytes", "bytes one sender may hold in one user's offline queue (past it that sender's oldest go)")
+    .add(sto.offline_max_total_bytes, "offline-max-total-bytes", "bytes of offline messages kept in all (past it new ones are refused and counted)")
     .add(offline_ttl_s, "offline-ttl", "seconds an offline message is kept");
   opt_group{custom_options_, "limits"}
     .add(lim.max_connections, "max-connections", "open WebSockets (more get HTTP 503)")
@@ -70,11 +74,16 @@ broker_config::broker_config() {
     .add(lim.max_streams, "max-streams", "symbol streams in the whole broker")
     .add(lim.max_streams_per_connection, "max-streams-per-connection", "streams one connection may subscribe to")
     .add(lim.max_listed_connections, "max-listed-connections", "per-connection rows in /stats")
+    .add(lim.max_reply_bytes, "max-reply-bytes", "bytes of ticks in one get_market_data reply (past it: truncated, page with before_seq)")
     .add(lim.protocol.max_json_depth, "max-json-depth", "nesting depth of inbound JSON")
     .add(lim.protocol.max_fields, "max-fields", "fields per stream filter")
     .add(lim.protocol.max_ticks_per_publish, "max-ticks-per-publish", "ticks in one publish")
     .add(lim.protocol.max_content_bytes, "max-content-bytes", "bytes of one room message's content")
-    .add(lim.protocol.max_namespace_bytes, "max-namespace-bytes", "bytes of a Socket.IO namespace name (longer: close 1002, never echoed)");
+    .add(lim.protocol.max_namespace_bytes, "max-namespace-bytes", "bytes of a Socket.IO namespace name (longer: close 1002, never echoed)")
+    .add(lim.protocol.max_tick_fields, "max-tick-fields", "fields of one published tick, symbol included")
+    .add(lim.protocol.max_tick_name_bytes, "max-tick-name-bytes", "bytes of one tick field's name")
+    .add(lim.protocol.max_tick_value_bytes, "max-tick-value-bytes", "bytes of one tick field's value (its JSON text)")
+    .add(lim.protocol.max_tick_bytes, "max-tick-bytes", "bytes of one whole tick (names, values, symbol)");
 }
 
 std::shared_ptr<const settings> broker_config::to_settings() const {
@@ -123,8 +132,23 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
       "recovery.inflight-packets must be positive and recovery.parked-packets at least as large");
   if (s->storage.offline_max_per_user == 0 || s->storage.offline_max_total == 0 || offline_ttl_s == 0)
     throw std::invalid_argument("storage.offline-max-per-user, offline-max-total and offline-ttl must be positive");
+  if (s->storage.offline_max_bytes_per_user == 0 || s->storage.offline_max_sender_bytes == 0
+      || s->storage.offline_max_total_bytes == 0)
+    throw std::invalid_argument(
+      "storage.offline-max-bytes-per-user, offline-max-sender-bytes and offline-max-total-bytes must be positive");
   s->storage.offline_ttl = std::chrono::seconds(offline_ttl_s);
   s->storage.flush_interval = std::chrono::milliseconds(storage_flush_ms);
+  const auto& p = s->limits.protocol;
+  if (p.max_tick_fields < 2 || p.max_tick_name_bytes < 6 || p.max_tick_value_bytes < 16)
+    throw std::invalid_argument("limits.max-tick-fields must be at least 2, max-tick-name-bytes at least "
+                                "6 and max-tick-value-bytes at least 16 (a symbol and a price must fit)");
+  if (p.max_tick_bytes < 64)
+    throw std::invalid_argument("limits.max-tick-bytes must be at least 64");
+  if (s->stream.buffer_bytes == 0)
+    throw std::invalid_argument("stream.buffer-bytes must be positive");
+  if (s->limits.max_reply_bytes < 1024)
+    throw std::invalid_argument("limits.max-reply-bytes must be at least 1024");
+  s->feed.tick_limits = p;
   validate(s->feed);
   return s;
 }

@@ -486,7 +486,7 @@ void session_core::handle(const protocol::room_message_in& ev, const ack_token& 
                                  now_ms()};
   auto payload = protocol::encode_room_message(out);
   audience to{ev.target.role.value_or(""), ev.target.user_id.value_or("")};
-  auto frame = make_user_frame("room_message", payload, out.id, recovery_on());
+  auto frame = make_user_frame("room_message", payload, out.id, recovery_on(), who_.user_id);
   self_->send(it->second, publish_atom::value, frame, to);
   auto answer = [this, ack, payload] {
     if (ack.wanted())
@@ -650,7 +650,7 @@ void session_core::handle(const protocol::request_in& req, const ack_token& ack)
       return;
     case request_action::get_market_data:
       self_->request(p_.market, caf::infinite, market_data_atom::value, req.symbol,
-                     req.limit.value_or(0))
+                     req.limit.value_or(0), req.before_seq.value_or(0))
         .then(
           [this, req, ack](const std::string& data) {
             if (data.empty())
@@ -701,7 +701,7 @@ void session_core::send_targeted(const protocol::request_in& req, const ack_toke
   auto frame = make_user_frame(
     "notification",
     protocol::encode_notification(req.room, req.event, req.data_json, now_ms(), false),
-    random_id(12), recovery_on());
+    random_id(12), recovery_on(), who_.user_id);
   auto answer = [this, req, ack](std::uint32_t reached, std::uint32_t queued) {
     respond_ok(req, protocol::encode_delivered(reached, queued), ack);
   };

@@ -38,11 +38,13 @@ struct limit_settings {
   std::size_t max_streams_per_connection = 100;
   std::size_t max_streams = 100000;           // symbol streams in the whole broker
   std::size_t max_listed_connections = 1000;  // per-connection rows in /stats
+  std::size_t max_reply_bytes = 1u << 20;     // get_market_data's ticks; past it the reply is truncated
   protocol::limits protocol;                  // JSON depth, fields, content size, ...
 };
 
 struct stream_settings {
   std::size_t buffer_size = 1000;                                    // ticks kept per symbol
+  std::size_t buffer_bytes = 4u << 20; // bytes of ticks kept per symbol (protocol::tick_bytes); oldest go first
   std::vector<std::string> default_fields{"price", "volume", "timestamp"};
   std::chrono::milliseconds idle_timeout{60000}; // no subscribers and no ticks this long: gone
 };
@@ -62,6 +64,9 @@ struct storage_settings {
   bool synchronous_full = false;             // fsync every commit (power loss), not only WAL (kill -9)
   std::size_t offline_max_per_user = 1000;   // oldest dropped past it
   std::size_t offline_max_total = 1000000;   // the whole store; past it nothing more is queued
+  std::uint64_t offline_max_bytes_per_user = 16u << 20; // past it the biggest sender's oldest go
+  std::uint64_t offline_max_sender_bytes = 12u << 20;   // one sender's part of one user's queue; its oldest go
+  std::uint64_t offline_max_total_bytes = 1ull << 30;   // the whole store; past it nothing more is queued
   std::chrono::seconds offline_ttl{7 * 24 * 3600};
   std::chrono::milliseconds flush_interval{0}; // writes gather this long into one transaction (0: until the mailbox is drained)
 };
