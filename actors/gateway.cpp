@@ -143,12 +143,19 @@ private:
   void arm_deadline(std::chrono::steady_clock::duration after) {
     timed_out_ = false;
     deadline_.expires_after(after);
-    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec)
+    // The generation tells a stale expiry (queued before a re-arm) from the current one.
+    deadline_.async_wait([self = shared_from_this(), generation = ++deadline_generation_](
+                           beast::error_code ec) {
+      if (ec || generation != self->deadline_generation_)
         return; // re-armed or cancelled
       self->timed_out_ = true;
       self->stream_.socket().cancel(ec);
     });
+  }
+
+  void disarm_deadline() {
+    ++deadline_generation_;
+    deadline_.cancel();
   }
 
   void read_next() {
@@ -172,7 +179,7 @@ private:
   }
 
   void on_read_failed(beast::error_code ec, bool in_header) {
-    deadline_.cancel();
+    disarm_deadline();
     auto failure = classify(ec, in_header);
     if (refused() && timed_out_) // a client waiting for us to speak learns why it waits
       return answer_refusal();
@@ -215,7 +222,7 @@ private:
   void on_read(beast::error_code ec, std::size_t) {
     if (ec)
       return on_read_failed(ec, false);
-    deadline_.cancel();
+    disarm_deadline();
     auto req = parser_->release();
     auto path = std::string(protocol::target_path(std::string(req.target())));
     if (refused()) {
@@ -369,7 +376,7 @@ private:
     stream_.socket().async_read_some(
       asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
         if (ec) {
-          self->deadline_.cancel();
+          self->disarm_deadline();
           return; // EOF, the deadline, or an error: the socket closes with us
         }
         self->drain();
@@ -383,6 +390,7 @@ private:
   std::string refusal_; // empty: served normally
   bool counted_ = false; // in shared_->http_open
   asio::steady_timer deadline_;
+  std::uint64_t deadline_generation_ = 0;
   bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
