@@ -26,6 +26,13 @@ broker_config::broker_config() {
     .add(connect_timeout_ms, "connect-timeout", "ms to wait for the Socket.IO CONNECT")
     .add(max_payload, "max-payload", "largest WebSocket message in bytes (else close 1009)")
     .add(defaults.engineio.max_ping_payload, "max-ping-payload", "bytes of data in a client's Engine.IO ping, echoed in the pong (more: close 1002)");
+  auto& http = defaults.http;
+  opt_group{custom_options_, "http"}
+    .add(http_header_timeout_ms, "header-timeout", "ms for a request's line and headers to arrive (else 408 and close)")
+    .add(http.max_header_bytes, "max-header-bytes", "bytes of a request line and headers (else 431, or 414 for the line alone, and close)")
+    .add(http.max_body_bytes, "max-body-bytes", "bytes of a request body (else 413 and close)")
+    .add(http.allowed_origins, "allowed-origins", "Origins (scheme://host:port) whose pages may open a WebSocket; others get 403; requests without Origin are allowed; \"*\" allows any")
+    .add(http_refusal_timeout_ms, "refusal-timeout", "ms a connection refused at accept (503) gets to send its request and read the answer");
   opt_group{custom_options_, "auth"}
     .add(auth_mode_name, "mode", "none or header (jwt and optional come with auth)")
     .add(default_roles, "default-roles", "roles of every connection in modes none/header");
@@ -75,6 +82,8 @@ broker_config::broker_config() {
     .add(lim.max_streams_per_connection, "max-streams-per-connection", "streams one connection may subscribe to")
     .add(lim.max_listed_connections, "max-listed-connections", "per-connection rows in /stats")
     .add(lim.max_reply_bytes, "max-reply-bytes", "bytes of ticks in one get_market_data reply (past it: truncated, page with before_seq)")
+    .add(lim.max_http_connections, "max-http-connections", "HTTP connections not upgraded to WebSocket, beside max-connections (more get HTTP 503)")
+    .add(lim.max_connections_per_address, "max-connections-per-address", "HTTP and WebSocket connections from one peer address (more get HTTP 503; 0: no cap)")
     .add(lim.protocol.max_json_depth, "max-json-depth", "nesting depth of inbound JSON")
     .add(lim.protocol.max_fields, "max-fields", "fields per stream filter")
     .add(lim.protocol.max_ticks_per_publish, "max-ticks-per-publish", "ticks in one publish")
@@ -149,6 +158,19 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
   if (s->limits.max_reply_bytes < 1024)
     throw std::invalid_argument("limits.max-reply-bytes must be at least 1024");
   s->feed.tick_limits = p;
+  if (http_header_timeout_ms == 0 || http_refusal_timeout_ms == 0)
+    throw std::invalid_argument("http.header-timeout and http.refusal-timeout must be positive");
+  // Below these a browser's ordinary request line and cookies would not fit.
+  if (s->http.max_header_bytes < 1024 || s->http.max_body_bytes < 1024)
+    throw std::invalid_argument("http.max-header-bytes and http.max-body-bytes must be at least 1024");
+  if (s->limits.max_http_connections == 0)
+    throw std::invalid_argument("limits.max-http-connections must be positive");
+  for (const auto& origin : s->http.allowed_origins)
+    if (origin.empty() || (origin != "*" && origin.find("://") == std::string::npos))
+      throw std::invalid_argument("http.allowed-origins: '" + origin
+                                  + "' is not an origin (scheme://host[:port]) or \"*\"");
+  s->http.header_timeout = std::chrono::milliseconds(http_header_timeout_ms);
+  s->http.refusal_timeout = std::chrono::milliseconds(http_refusal_timeout_ms);
   validate(s->feed);
   return s;
 }

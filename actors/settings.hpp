@@ -39,7 +39,18 @@ struct limit_settings {
   std::size_t max_streams = 100000;           // symbol streams in the whole broker
   std::size_t max_listed_connections = 1000;  // per-connection rows in /stats
   std::size_t max_reply_bytes = 1u << 20;     // get_market_data's ticks; past it the reply is truncated
+  std::size_t max_http_connections = 1024;    // HTTP connections not (yet) upgraded; past it: 503
+  std::size_t max_connections_per_address = 1000; // HTTP and WebSocket from one peer address; 0: no cap
   protocol::limits protocol;                  // JSON depth, fields, content size, ...
+};
+
+/// HTTP requests: every WebSocket starts as one, and /health, /stats, /publish are one.
+struct http_settings {
+  std::chrono::milliseconds header_timeout{10000}; // a request's line and headers arrive by then (else 408)
+  std::size_t max_header_bytes = 16384;            // request line and headers (431; 414 for the line alone)
+  std::size_t max_body_bytes = 1u << 20;           // a request body (413)
+  std::vector<std::string> allowed_origins;        // browser Origins that may open a WebSocket (else 403); "*": any
+  std::chrono::milliseconds refusal_timeout{1000}; // a refused connection's last request and answer take at most this
 };
 
 struct stream_settings {
@@ -80,6 +91,7 @@ struct settings {
   auth_mode auth = auth_mode::header;
   std::vector<std::string> default_roles{"trader", "publisher"};
   engineio_settings engineio;
+  http_settings http;
   limit_settings limits;
   feed_settings feed;
   stream_settings stream;

@@ -238,6 +238,12 @@ std::string render(const gathering& g, const stats_state& st) {
   put_count(w, "oversize_disconnects", gw.oversize_disconnects);
   put_count(w, "incomplete_disconnects", gw.incomplete_disconnects);
   put_count(w, "flood_disconnects", gw.flood_disconnects);
+  put_count(w, "http_connections", gw.http_connections);
+  put_count(w, "http_refused", gw.http_refused);
+  put_count(w, "address_refused", gw.address_refused);
+  put_count(w, "descriptor_shortages", gw.descriptor_shortages);
+  put_count(w, "bad_requests", gw.bad_requests);
+  put_count(w, "origin_refused", gw.origin_refused);
   w.EndObject();
   w.Key("backpressure");
   w.StartObject();

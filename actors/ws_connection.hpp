@@ -55,6 +55,9 @@ public:
   void accept(const beast::http::request<beast::http::string_body>& req, upgrade_request info,
               std::string early_bytes);
 
+  /// Keeps the connection's place in the per-address count until it is gone.
+  void hold(address_ticket ticket) { ticket_ = std::move(ticket); }
+
   void send(std::vector<out_frame> frames) override;
   void send_all(std::span<out_frame> frames) override;
   void when_written(std::function<void()> done) override;
@@ -180,6 +183,7 @@ private:
   std::shared_ptr<gateway_shared> shared_;
   bool engineio_;
   fanout_shard& shard_;
+  address_ticket ticket_;
   caf::actor session_; // until it is told the connection closed
   caf::actor owner_;   // the session, for good: frames that arrive after the close go back to it
 
