@@ -54,6 +54,9 @@ broker_config::broker_config() {
     .add(sto.offline_max_per_user, "offline-max-per-user", "offline messages kept per user (oldest dropped)")
     .add(sto.offline_max_total, "offline-max-total", "offline messages kept in all (past it new ones are refused and counted)")
     .add(offline_ttl_s, "offline-ttl", "seconds an offline message is kept");
+  opt_group{custom_options_, "stats"}
+    .add(stats_cache_ms, "cache-ms", "ms one gathered /stats snapshot answers later requests (0: each request waits for a gather that starts after it; one gather runs at a time)")
+    .add(defaults.stats.default_limit, "default-limit", "rows per /stats list when a request names no limit");
   opt_group{custom_options_, "limits"}
     .add(lim.max_connections, "max-connections", "open WebSockets (more get HTTP 503)")
     .add(lim.max_rooms, "max-rooms", "rooms in the whole broker")
@@ -64,7 +67,7 @@ broker_config::broker_config() {
     .add(close_timeout_ms, "close-timeout", "ms a closing connection gets to flush and finish the close handshake before it is cut")
     .add(lim.max_streams, "max-streams", "symbol streams in the whole broker")
     .add(lim.max_streams_per_connection, "max-streams-per-connection", "streams one connection may subscribe to")
-    .add(lim.max_listed_connections, "max-listed-connections", "per-connection rows in /stats")
+    .add(lim.max_listed_connections, "max-listed-connections", "most rows per list (connections, users, rooms, streams) one /stats page may ask for (limit above it: 400)")
     .add(lim.protocol.max_json_depth, "max-json-depth", "nesting depth of inbound JSON")
     .add(lim.protocol.max_fields, "max-fields", "fields per stream filter")
     .add(lim.protocol.max_ticks_per_publish, "max-ticks-per-publish", "ticks in one publish")
@@ -110,6 +113,13 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
     throw std::invalid_argument("storage.offline-max-per-user, offline-max-total and offline-ttl must be positive");
   s->storage.offline_ttl = std::chrono::seconds(offline_ttl_s);
   s->storage.flush_interval = std::chrono::milliseconds(storage_flush_ms);
+  if (s->limits.max_listed_connections == 0 || s->stats.default_limit > s->limits.max_listed_connections)
+    throw std::invalid_argument(
+      "limits.max-listed-connections must be positive and stats.default-limit not above it");
+  // A day: longer would be a stale document, not a cache.
+  if (stats_cache_ms > 86400000)
+    throw std::invalid_argument("stats.cache-ms must be at most 86400000 (a day)");
+  s->stats.cache = std::chrono::milliseconds(stats_cache_ms);
   validate(s->feed);
   return s;
 }

@@ -39,6 +39,7 @@ private:
   std::size_t recovery_window_ms = 120000;
   std::size_t offline_ttl_s = 7 * 24 * 3600;
   std::size_t storage_flush_ms = 0;
+  std::size_t stats_cache_ms = 1000;
   settings defaults;
 };
 
