@@ -113,9 +113,9 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
     throw std::invalid_argument("storage.offline-max-per-user, offline-max-total and offline-ttl must be positive");
   s->storage.offline_ttl = std::chrono::seconds(offline_ttl_s);
   s->storage.flush_interval = std::chrono::milliseconds(storage_flush_ms);
-  if (s->limits.max_listed_connections == 0 || s->stats.default_limit > s->limits.max_listed_connections)
-    throw std::invalid_argument(
-      "limits.max-listed-connections must be positive and stats.default-limit not above it");
+  // stats.default-limit above the maximum is cut to it (protocol::resolve_stats_page).
+  if (s->limits.max_listed_connections == 0)
+    throw std::invalid_argument("limits.max-listed-connections must be positive");
   // A day: longer would be a stale document, not a cache.
   if (stats_cache_ms > 86400000)
     throw std::invalid_argument("stats.cache-ms must be at most 86400000 (a day)");

@@ -12,8 +12,9 @@ error bad(std::string message) {
   return error{error_code::invalid_parameters, std::move(message)};
 }
 
-// 19 digits always fit in 64 bits; more is never a sensible row count.
-constexpr std::size_t max_digits = 19;
+// 2^64-1 has 20 digits; longer text is refused before conversion, and from_chars
+// refuses 20 digits that do not fit.
+constexpr std::size_t max_digits = 20;
 
 std::optional<std::uint64_t> digits_value(std::string_view text) {
   if (text.empty() || text.size() > max_digits)
@@ -57,7 +58,7 @@ result<stats_page_request> parse_stats_query(std::string_view target) {
       return bad(name + " needs a value");
     *slot = digits_value(pair.substr(eq + 1));
     if (!slot->has_value())
-      return bad(name + " must be a non-negative integer of at most 19 digits");
+      return bad(name + " must be a non-negative integer below 2^64");
   }
   return out;
 }

@@ -23,7 +23,7 @@ struct stats_page_request {
 };
 
 /// Reads `limit` and `offset` from the query of a request target ("/stats?limit=5").
-/// Values are decimal digits only (no sign, no escapes, at most 19 digits); a key given
+/// Values are decimal digits only (no sign, no escapes, below 2^64); a key given
 /// twice or without a value is an error. Other keys are ignored (cache-busting
 /// parameters are common). Errors are invalid_parameters.
 result<stats_page_request> parse_stats_query(std::string_view target);

@@ -47,7 +47,8 @@ TEST_CASE("parse_stats_query refuses anything but plain digits, and repeated key
   refused("/stats?limit= 1", "non-negative integer");
   refused("/stats?offset=0x10", "non-negative integer");
   refused("/stats?offset=18446744073709551616", "non-negative integer"); // 2^64
-  refused("/stats?offset=00000000000000000001", "non-negative integer"); // 20 digits
+  refused("/stats?offset=000000000000000000001", "non-negative integer"); // 21 digits
+  CHECK(parsed("/stats?offset=18446744073709551615").offset == std::optional<std::uint64_t>(18446744073709551615ull));
   refused("/stats?limit=1&limit=2", "more than once");
   refused("/stats?offset=1&offset=1", "more than once");
 }
