@@ -21,6 +21,7 @@
 #include "protocol/json.hpp"
 #include "protocol/request_data.hpp"
 #include "protocol/server_events.hpp"
+#include "protocol/stats_page.hpp"
 
 namespace qc {
 
@@ -131,14 +132,26 @@ struct broker::impl {
       respond(http_response{draining ? 503u : 200u, "application/json", std::move(body)});
       return;
     }
-    if (path == "/stats") {
-      caf::anon_send(stats, get_stats_atom::value,
-                     json_callback{[respond](std::string doc) { respond(json_ok(std::move(doc))); }});
-      return;
-    }
-    if (path == "/api/socketio-status") {
-      // The MyStocks shape, with our statistics inside.
-      caf::anon_send(stats, get_stats_atom::value, json_callback{[respond](std::string doc) {
+    if (path == "/stats" || path == "/api/socketio-status") {
+      // Both are paged alike: ?limit=&offset= (docs/PROTOCOL-NOTES.md).
+      auto asked = protocol::parse_stats_query(req.target);
+      auto page = asked ? protocol::resolve_stats_page(*asked, cfg->stats.default_limit,
+                                                       cfg->limits.max_listed_connections)
+                        : protocol::result<protocol::stats_page>(asked.error());
+      if (!page) {
+        respond(http_response{400, "application/json",
+                              protocol::encode_error(page.error().code, page.error().message)});
+        return;
+      }
+      bool mystocks_shape = path == "/api/socketio-status";
+      caf::anon_send(stats, get_stats_atom::value, std::uint64_t{page->limit},
+                     std::uint64_t{page->offset},
+                     json_callback{[respond, mystocks_shape](std::string doc) {
+                       if (!mystocks_shape) {
+                         respond(json_ok(std::move(doc)));
+                         return;
+                       }
+                       // The MyStocks shape, with our statistics inside.
                        respond(json_ok(R"({"status":"active","service":"Socket.IO","statistics":)"
                                        + doc + R"(,"timestamp":)"
                                        + std::to_string(now_ms() / 1000) + "}"));

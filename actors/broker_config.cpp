@@ -66,6 +66,9 @@ broker_config::broker_config() {
     .add(sto.offline_max_sender_bytes, "offline-max-sender-bytes", "bytes one sender may hold in one user's offline queue (past it that sender's oldest go)")
     .add(sto.offline_max_total_bytes, "offline-max-total-bytes", "bytes of offline messages kept in all (past it new ones are refused and counted)")
     .add(offline_ttl_s, "offline-ttl", "seconds an offline message is kept");
+  opt_group{custom_options_, "stats"}
+    .add(stats_cache_ms, "cache-ms", "ms one gathered /stats snapshot answers later requests (0: each request waits for a gather that starts after it; one gather runs at a time)")
+    .add(defaults.stats.default_limit, "default-limit", "rows per /stats list when a request names no limit");
   opt_group{custom_options_, "limits"}
     .add(lim.max_connections, "max-connections", "open WebSockets (more get HTTP 503)")
     .add(lim.max_rooms, "max-rooms", "rooms in the whole broker")
@@ -80,10 +83,10 @@ broker_config::broker_config() {
     .add(close_timeout_ms, "close-timeout", "ms a closing connection gets to flush and finish the close handshake before it is cut")
     .add(lim.max_streams, "max-streams", "symbol streams in the whole broker")
     .add(lim.max_streams_per_connection, "max-streams-per-connection", "streams one connection may subscribe to")
-    .add(lim.max_listed_connections, "max-listed-connections", "per-connection rows in /stats")
     .add(lim.max_reply_bytes, "max-reply-bytes", "bytes of ticks in one get_market_data reply (past it: truncated, page with before_seq)")
     .add(lim.max_http_connections, "max-http-connections", "HTTP connections not upgraded to WebSocket, beside max-connections (more get HTTP 503)")
     .add(lim.max_connections_per_address, "max-connections-per-address", "HTTP and WebSocket connections from one peer address (more get HTTP 503; 0: no cap)")
+    .add(lim.max_listed_connections, "max-listed-connections", "most rows per list (connections, users, rooms, streams) one /stats page may ask for (limit above it: 400)")
     .add(lim.protocol.max_json_depth, "max-json-depth", "nesting depth of inbound JSON")
     .add(lim.protocol.max_fields, "max-fields", "fields per stream filter")
     .add(lim.protocol.max_ticks_per_publish, "max-ticks-per-publish", "ticks in one publish")
@@ -171,6 +174,13 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
                                   + "' is not an origin (scheme://host[:port]) or \"*\"");
   s->http.header_timeout = std::chrono::milliseconds(http_header_timeout_ms);
   s->http.refusal_timeout = std::chrono::milliseconds(http_refusal_timeout_ms);
+  // stats.default-limit above the maximum is cut to it (protocol::resolve_stats_page).
+  if (s->limits.max_listed_connections == 0)
+    throw std::invalid_argument("limits.max-listed-connections must be positive");
+  // A day: longer would be a stale document, not a cache.
+  if (stats_cache_ms > 86400000)
+    throw std::invalid_argument("stats.cache-ms must be at most 86400000 (a day)");
+  s->stats.cache = std::chrono::milliseconds(stats_cache_ms);
   validate(s->feed);
   return s;
 }

@@ -42,6 +42,7 @@ private:
   std::size_t storage_flush_ms = 0;
   std::size_t http_header_timeout_ms = 10000;
   std::size_t http_refusal_timeout_ms = 1000;
+  std::size_t stats_cache_ms = 1000;
   settings defaults;
 };
 

@@ -640,10 +640,19 @@ void session_core::handle(const protocol::request_in& req, const ack_token& ack)
                       "get_stats needs the admin role", ack);
         return;
       }
-      self_->request(p_.stats, caf::infinite, get_stats_atom::value)
+    {
+      auto page = protocol::resolve_stats_page(req.stats_page, p_.cfg->stats.default_limit,
+                                               p_.cfg->limits.max_listed_connections);
+      if (!page) {
+        respond_error(req.request_id, req.trace_id, page.error().code, page.error().message, ack);
+        return;
+      }
+      self_->request(p_.stats, caf::infinite, get_stats_atom::value, std::uint64_t{page->limit},
+                     std::uint64_t{page->offset})
         .then([this, req, ack](const std::string& doc) { respond_ok(req, doc, ack); },
               [this, req, ack](const caf::error&) { unavailable(req, ack); });
       return;
+    }
     case request_action::send_to_user:
     case request_action::broadcast:
       send_targeted(req, ack);

@@ -37,10 +37,10 @@ struct limit_settings {
   std::chrono::milliseconds close_timeout{5000}; // a close handshake (queued writes included) ends by then
   std::size_t max_streams_per_connection = 100;
   std::size_t max_streams = 100000;           // symbol streams in the whole broker
-  std::size_t max_listed_connections = 1000;  // per-connection rows in /stats
   std::size_t max_reply_bytes = 1u << 20;     // get_market_data's ticks; past it the reply is truncated
   std::size_t max_http_connections = 1024;    // HTTP connections not (yet) upgraded; past it: 503
   std::size_t max_connections_per_address = 1000; // HTTP and WebSocket from one peer address; 0: no cap
+  std::size_t max_listed_connections = 1000;  // most rows per /stats list one request may ask for
   protocol::limits protocol;                  // JSON depth, fields, content size, ...
 };
 
@@ -82,6 +82,14 @@ struct storage_settings {
   std::chrono::milliseconds flush_interval{0}; // writes gather this long into one transaction (0: until the mailbox is drained)
 };
 
+/// /stats (PROTOCOL-NOTES.md): gathering asks every session, room and stream, so one
+/// gather serves every request for `cache`; lists are paged (limits.max_listed_connections
+/// is the largest page).
+struct stats_settings {
+  std::chrono::milliseconds cache{1000}; // a gathered snapshot answers requests this long
+  std::size_t default_limit = 100;       // rows per list when a request names no limit
+};
+
 struct settings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
@@ -97,6 +105,7 @@ struct settings {
   stream_settings stream;
   recovery_settings recovery;
   storage_settings storage;
+  stats_settings stats;
 
   /// The database file: <data_dir>/quotecast.db.
   std::string database_path() const { return data_dir + "/quotecast.db"; }

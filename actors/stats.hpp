@@ -2,9 +2,17 @@
 // The stats actor: asks the directory, the market, every room, stream and session, the
 // persistence actor and the supervisor for their figures and assembles the /stats document (PROTOCOL.md §8).
 //
+// Asking every actor costs in proportion to the broker's size, so one gather serves
+// many requests: at most one gather runs at a time, and its snapshot answers every
+// request that arrives within stats.cache-ms of its start (0: only requests that
+// arrived before it started). Requests name a page (limit, offset) of the lists;
+// totals are always complete.
+//
 // Messages:
-//   (get_stats_atom)                 -> std::string (JSON), for `request get_stats`
-//   (get_stats_atom, json_callback)  -> void; calls back with the JSON (HTTP handlers)
+//   (get_stats_atom, limit, offset)                 -> std::string (JSON), `request get_stats`
+//   (get_stats_atom, limit, offset, json_callback)  -> void; calls back with the JSON (HTTP)
+// limit and offset are std::uint64_t, already checked against the bounds
+// (protocol::resolve_stats_page).
 
 #include <cstdint>
 #include <functional>

@@ -334,7 +334,15 @@ std::optional<error> fill_request_params(request_in& req, const Value& params, c
   }
   case request_action::get_subscriptions:
   case request_action::list_rooms:
+    return std::nullopt;
   case request_action::get_stats:
+    for (auto [key, out] : {std::pair{"limit", &req.stats_page.limit}, std::pair{"offset", &req.stats_page.offset}}) {
+      if (const Value* v = member(params, key)) {
+        if (!v->IsUint64())
+          return bad(std::string(key) + " must be a non-negative integer");
+        *out = v->GetUint64();
+      }
+    }
     return std::nullopt;
   case request_action::room_members:
     return need_room();

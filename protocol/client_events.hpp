@@ -22,6 +22,7 @@
 
 #include "protocol/limits.hpp"
 #include "protocol/result.hpp"
+#include "protocol/stats_page.hpp"
 
 namespace qc::protocol {
 
@@ -103,6 +104,8 @@ std::optional<request_action> parse_request_action(std::string_view text);
 ///   get_market_data      symbol, limit?, before_seq? (only ticks with a smaller seq)
 ///   room_members         room
 ///   get_offline_messages count?
+///   get_stats            limit?, offset? (stats_page: non-negative integers; the
+///                        broker applies its bounds, protocol::resolve_stats_page)
 ///   send_to_user         user_id, event, data_json
 ///   broadcast            room, event, data_json, role?
 /// limit/count are integers 1..1000; user ids and roles 1..128 bytes; event names
@@ -122,6 +125,7 @@ struct request_in {
   std::string event;
   std::string data_json = "null";
   std::optional<std::string> role;
+  stats_page_request stats_page;
 };
 
 using client_event = std::variant<subscribe_room, unsubscribe_room, room_message_in, subscribe_stream,

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is needed, then builds and runs every test twice: a normal build, and
 # a build under AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero if
-# anything fails. Set QC_SKIP_SANITIZERS=1 to run only the normal build.
+# anything fails. Set QC_SKIP_SANITIZERS=1 to run only the normal build. Set QC_TSAN=1
+# to also run scripts/tsan.sh (integration tests and the loadgen smoke run under
+# ThreadSanitizer; docs/security/ops.md has its cost).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -20,4 +22,7 @@ if [ "${QC_SKIP_SANITIZERS:-0}" != "1" ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DQC_SANITIZE=ON -DQC_BUILD_TESTS=ON
+fi
+if [ "${QC_TSAN:-0}" = "1" ]; then
+  scripts/tsan.sh
 fi

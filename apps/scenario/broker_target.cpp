@@ -20,7 +20,9 @@ broker_target broker_target::start(const std::filesystem::path& binary, const st
   const auto config = b.dir_->path() / "quotecast.ini";
   std::ofstream(config) << "; empty: scenarios rely on built-in defaults and their own broker args\n";
   b.args_ = {"--port=0", "--host=127.0.0.1", "--data-dir=" + (b.dir_->path() / "data").string(),
-             "--config-file=" + config.string(), "--auth.mode=header"};
+             "--config-file=" + config.string(), "--auth.mode=header",
+             // Each /stats step sees every step before it (no cached snapshot).
+             "--stats.cache-ms=0"};
   b.args_.insert(b.args_.end(), args.begin(), args.end());
   b.launch();
   return b;

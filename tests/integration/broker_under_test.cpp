@@ -19,7 +19,10 @@ broker_under_test::broker_under_test(std::vector<std::string> extra_args) : dir_
   options.binary = quotecast_binary();
   options.working_dir = dir_.path();
   options.args = {"--port=0", "--host=127.0.0.1", "--data-dir=" + (dir_.path() / "data").string(),
-                  "--config-file=" + config.string(), "--auth.mode=header"};
+                  "--config-file=" + config.string(), "--auth.mode=header",
+                  // Each /stats read sees every action before it (no cached snapshot);
+                  // stats_test.cpp covers the default cache with its own flag.
+                  "--stats.cache-ms=0"};
   options.args.insert(options.args.end(), extra_args.begin(), extra_args.end());
   process_.emplace(std::move(options));
 }

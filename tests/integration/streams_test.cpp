@@ -17,8 +17,10 @@ using namespace qc::test;
 
 namespace {
 
-#ifdef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__)
 constexpr bool rss_is_meaningful = false; // ASan's quarantine keeps freed memory resident
+#elif defined(__SANITIZE_THREAD__)
+constexpr bool rss_is_meaningful = false; // TSan's shadow memory grows with every touched page
 #else
 constexpr bool rss_is_meaningful = true;
 #endif

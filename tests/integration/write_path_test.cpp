@@ -200,6 +200,14 @@ TEST_CASE("past the soft outbound bound a slow reader gets the newest tick, with
   raw_ws slow(broker.port(), 4096);
   REQUIRE(slow.upgrade("/ws?user_id=slow").starts_with("HTTP/1.1 101"));
   slow.send_frame(0x81, R"({"event":"subscribe_market_stream","data":{"symbol":"AAA","fields":["price","pad"]}})");
+  // The subscription must exist before the first tick: otherwise early ticks are
+  // neither delivered nor conflated (seen under TSan, where the subscribe is slow).
+  for (;;) {
+    auto f = slow.read_frame(3s);
+    REQUIRE_MESSAGE(f.opcode == op_text, "waiting for stream_subscribed");
+    if (json_doc(f.payload).str("/event") == "stream_subscribed")
+      break;
+  }
   // It reads nothing while 10,000 ticks of one symbol are published. ~700 bytes each:
   // 7 MB, more than the kernel's socket buffers can take (tcp_wmem allows 4 MB), so the
   // broker's own queue must pass the soft bound however fast or slow the build is.

@@ -454,6 +454,20 @@ TEST_CASE("requests without parameters ignore their payload") {
   CHECK(expect_event<request_in>("request", req("get_stats", "{}")).action == request_action::get_stats);
 }
 
+TEST_CASE("request get_stats takes an optional page: non-negative integers, bounds applied later") {
+  auto plain = expect_event<request_in>("request", req("get_stats", "{}"));
+  CHECK_FALSE(plain.stats_page.limit.has_value());
+  CHECK_FALSE(plain.stats_page.offset.has_value());
+  auto paged = expect_event<request_in>("request", req("get_stats", R"({"limit":0,"offset":12345678901})"));
+  CHECK(paged.stats_page.limit == std::optional<std::uint64_t>(0));
+  CHECK(paged.stats_page.offset == std::optional<std::uint64_t>(12345678901ull));
+  bad_params("get_stats", R"({"limit":-1})");
+  bad_params("get_stats", R"({"limit":"5"})");
+  bad_params("get_stats", R"({"offset":1.5})");
+  // null is an absent parameter, as for every request parameter.
+  CHECK_FALSE(expect_event<request_in>("request", req("get_stats", R"({"offset":null})")).stats_page.offset.has_value());
+}
+
 TEST_CASE("request room_members") {
   CHECK(expect_event<request_in>("request", req("room_members", R"({"room":"market_600519"})")).room == "market_600519");
   bad_params("room_members", "{}");
