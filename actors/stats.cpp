@@ -187,6 +187,7 @@ void write_recovery(json_writer& w, const gathering& g, const settings& cfg) {
   put_count(w, "expired", r.expired);
   put_count(w, "refused_parks", r.refused_parks);
   put_count(w, "replayed_packets", r.replayed_packets);
+  put_count(w, "parked_bytes", r.parked_bytes);
   w.EndObject();
   auto& p = g.persistence;
   w.Key("offline_queue");
