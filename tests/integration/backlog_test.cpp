@@ -5,9 +5,11 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/json_doc.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace qc::test;
 
@@ -109,4 +111,53 @@ TEST_CASE("a client that reads none of its backlog is closed as a slow consumer 
     REQUIRE_MESSAGE(note, note.error());
     REQUIRE(json_doc(*note).integer("/data/n") == n);
   }
+}
+
+TEST_CASE("restored stream snapshots larger than limits.max-outbound-bytes arrive whole, "
+          "then live ticks") {
+  broker_under_test broker({"--limits.events-per-second=100000", "--limits.max-outbound-bytes=65536",
+                            "--limits.soft-outbound-bytes=32768", "--limits.backlog-page-bytes=16384"});
+  constexpr int streams = 30;
+  const std::string pad(4000, 'p'); // 30 snapshots of ~4 KB: ~120 KB
+  sio_client sam, pub;
+  connect_as(sam, broker, "sam");
+  connect_as(pub, broker, "pub");
+  for (int i = 0; i < streams; ++i) {
+    REQUIRE(sam.emit("subscribe_market_stream",
+                     R"({"symbol":"S)" + std::to_string(i) + R"(","fields":["*"]})"));
+    auto ok = sam.wait_event("stream_subscribed");
+    REQUIRE_MESSAGE(ok, ok.error());
+  }
+  REQUIRE(sam.send_raw("41")); // a goodbye: the subscriptions stay saved, the session ends
+  sam.close();
+  for (int i = 0; i < streams; ++i) {
+    REQUIRE(pub.emit("publish", R"([{"symbol":"S)" + std::to_string(i) + R"(","price":1,"pad":")" +
+                                    pad + R"("}])", i + 1));
+    auto ok = pub.wait_ack(i + 1);
+    REQUIRE_MESSAGE(ok, ok.error());
+  }
+
+  sio_client back;
+  auto opened = back.open_and_connect(broker.host(), broker.port(), "", {{"X-User-Id", "sam"}});
+  REQUIRE_MESSAGE(opened, opened.error());
+  auto welcome = back.wait_event("connect_response");
+  REQUIRE_MESSAGE(welcome, welcome.error());
+  CHECK(json_doc(*welcome).strings("/restored/streams").size() == streams);
+  std::vector<bool> seen(streams, false);
+  for (int i = 0; i < streams; ++i) {
+    auto snap = back.wait_event("stream_data", std::chrono::seconds(10));
+    REQUIRE_MESSAGE(snap, snap.error());
+    json_doc j(*snap);
+    CHECK(j.boolean("/snapshot") == true);
+    auto symbol = j.str("/symbol");
+    REQUIRE(symbol.size() > 1);
+    seen.at(static_cast<std::size_t>(std::stoi(symbol.substr(1)))) = true;
+  }
+  CHECK(std::find(seen.begin(), seen.end(), false) == seen.end());
+  REQUIRE(pub.emit("publish", R"([{"symbol":"S0","price":2}])", 100));
+  auto live = back.wait_event("stream_data");
+  REQUIRE_MESSAGE(live, live.error());
+  CHECK(json_doc(*live).integer("/seq") == 2);
+  CHECK_FALSE(json_doc(*live).has("/snapshot"));
+  CHECK(back.is_open());
 }
