@@ -3,6 +3,7 @@
 // outbound bound that closes a client that does not read live traffic.
 #include "tests/integration/broker_under_test.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/json_ws_client.hpp"
 #include "tests/support/json_doc.hpp"
 
 #include <algorithm>
@@ -160,4 +161,28 @@ TEST_CASE("restored stream snapshots larger than limits.max-outbound-bytes arriv
   CHECK(json_doc(*live).integer("/seq") == 2);
   CHECK_FALSE(json_doc(*live).has("/snapshot"));
   CHECK(back.is_open());
+}
+
+TEST_CASE("/ws: an offline backlog larger than limits.max-outbound-bytes arrives whole and in order") {
+  broker_under_test broker({"--limits.events-per-second=100000", "--limits.max-outbound-bytes=1048576",
+                            "--limits.soft-outbound-bytes=524288"});
+  sio_client sender;
+  connect_as(sender, broker, "sender");
+  const std::string pad(60000, 'w');
+  constexpr int count = 50; // 3 MB
+  for (int n = 0; n < count; ++n) send_note(sender, "wendy", n, pad, 0, 1);
+
+  json_ws_client wendy;
+  auto connected = wendy.connect(broker.host(), broker.port(), "", {{"X-User-Id", "wendy"}});
+  REQUIRE_MESSAGE(connected.ok, connected.error);
+  auto welcome = wendy.wait_event("connect_response");
+  REQUIRE_MESSAGE(welcome, welcome.error());
+  for (int n = 0; n < count; ++n) {
+    auto note = wendy.wait_event("notification", std::chrono::seconds(20));
+    REQUIRE_MESSAGE(note, note.error());
+    json_doc j(*note);
+    REQUIRE(j.integer("/data/n") == n);
+    CHECK(j.boolean("/offline") == true);
+  }
+  CHECK(wendy.is_open());
 }
