@@ -9,12 +9,13 @@
 
 namespace qc {
 
-caf::behavior drain_gate(caf::event_based_actor* self) {
+caf::behavior drain_gate(caf::event_based_actor* self, std::chrono::milliseconds lifetime) {
   struct state {
     std::optional<bool> outcome;            // the connection spoke first
     std::optional<caf::response_promise> waiter; // the session asked first
   };
   auto st = std::make_shared<state>();
+  self->delayed_send(self, lifetime, gate_due_atom::value);
   return {
     [self, st](written_atom, bool written) {
       if (!st->waiter) {
@@ -33,6 +34,7 @@ caf::behavior drain_gate(caf::event_based_actor* self) {
       answer.deliver(*st->outcome);
       self->quit();
     },
+    [self](gate_due_atom) { self->quit(); },
   };
 }
 

@@ -9,11 +9,16 @@
 // Messages:
 //   (written_atom, bool written)  from the connection: written, or abandoned (closed)
 //   (drain_wait_atom)             -> bool, once the first has arrived; then it quits
+//   (gate_due_atom)               `lifetime` passed: quits (nobody waits any more)
+
+#include <chrono>
 
 #include <caf/fwd.hpp>
 
 namespace qc {
 
-caf::behavior drain_gate(caf::event_based_actor* self);
+/// `lifetime`: the waiter's own deadline or later. (A spawn argument also keeps CAF
+/// 0.17 from dereferencing an empty argument tuple at start, which UBSan aborts on.)
+caf::behavior drain_gate(caf::event_based_actor* self, std::chrono::milliseconds lifetime);
 
 } // namespace qc

@@ -84,6 +84,7 @@ using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
 using window_due_atom = caf::atom_constant<caf::atom("window_due")>;
 using written_atom = caf::atom_constant<caf::atom("written")>;
 using drain_wait_atom = caf::atom_constant<caf::atom("drain_wait")>;
+using gate_due_atom = caf::atom_constant<caf::atom("gate_due")>;
 // statistics and lifecycle
 using get_stats_atom = caf::atom_constant<caf::atom("get_stats")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;

@@ -147,10 +147,11 @@ void session_core::after_written(std::function<void()> then, std::function<void(
     stop();
     return;
   }
-  auto gate = self_->spawn(drain_gate);
+  auto deadline = p_.cfg->limits.backlog_drain_timeout;
+  auto gate = self_->spawn(drain_gate, deadline + std::chrono::seconds(1));
   conn->when_written([gate] { caf::anon_send(gate, written_atom::value, true); },
                      [gate] { caf::anon_send(gate, written_atom::value, false); });
-  self_->request(gate, p_.cfg->limits.backlog_drain_timeout, drain_wait_atom::value)
+  self_->request(gate, deadline, drain_wait_atom::value)
     .await(
       [then, stop](bool written) {
         if (written)
@@ -158,8 +159,7 @@ void session_core::after_written(std::function<void()> then, std::function<void(
         else
           stop();
       },
-      [this, gate, stop](const caf::error&) {
-        self_->send_exit(gate, caf::exit_reason::user_shutdown);
+      [this, stop](const caf::error&) { // the gate goes by itself a little later
         log_line("session", "a client did not read its backlog in time: slow consumer");
         stop();
         close(close_code::policy_violation, "slow consumer", true);

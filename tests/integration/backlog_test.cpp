@@ -53,6 +53,7 @@ TEST_CASE("a user with 10 MB of queued offline messages gets all of it, in order
   REQUIRE(offline_total(broker) == count);
 
   sio_client bob;
+  INFO("broker output: " << broker.process().output_tail());
   connect_as(bob, broker, "bob");
   for (int n = 0; n < count; ++n) {
     auto note = bob.wait_event("notification", std::chrono::seconds(20));
