@@ -60,6 +60,7 @@ struct broker::impl {
   caf::actor stats;
   caf::actor persistence;
   caf::actor supervisor;
+  std::shared_ptr<byte_budget> parked_budget;
   std::vector<caf::actor> feeds;
   std::unique_ptr<gateway> gw;
   std::int64_t started_ms = now_ms();
@@ -81,6 +82,7 @@ struct broker::impl {
     p.market = market;
     p.persistence = persistence;
     p.supervisor = supervisor;
+    p.parked_budget = parked_budget;
     return system.spawn(session_actor, std::move(p));
   }
 
@@ -173,7 +175,9 @@ broker::~broker() {
 std::uint16_t broker::start() {
   auto& d = *impl_;
   d.persistence = spawn_persistence(d.system, d.cfg); // throws on a bad data directory
-  d.supervisor = d.system.spawn(supervisor_actor, d.cfg);
+  d.parked_budget = std::make_shared<byte_budget>(d.cfg->recovery.parked_total_bytes);
+  d.supervisor = d.system.spawn(supervisor_actor, d.cfg,
+                                std::shared_ptr<const byte_budget>(d.parked_budget));
   d.directory = d.system.spawn(directory_actor, d.cfg, d.persistence);
   d.market = d.system.spawn(market_actor, d.cfg);
   if (d.cfg->feed.simulated)

@@ -55,6 +55,9 @@ broker_config::broker_config() {
     .add(recovery_window_ms, "window", "ms a dropped session waits for its client to recover it (0: recovery off)")
     .add(rec.inflight_packets, "inflight-packets", "room/stream packets a connected session keeps to replay what a drop lost in flight")
     .add(rec.parked_packets, "parked-packets", "packets a dropped session keeps for its client; past it the client gets a gap (fresh state, snapshots)")
+    .add(rec.inflight_bytes, "inflight-bytes", "bytes of packets a connected session keeps for replay (oldest go first)")
+    .add(rec.parked_bytes, "parked-bytes", "bytes of packets a dropped session keeps for its client; past it the oldest go and the client gets a gap")
+    .add(rec.parked_total_bytes, "parked-total-bytes", "bytes all dropped sessions keep together; past it each keeps no more than it has (new packets push out its oldest: a gap)")
     .add(rec.max_parked, "max-parked", "dropped sessions waiting at once; past it a drop ends the session");
   auto& sto = defaults.storage;
   opt_group{custom_options_, "storage"}
@@ -87,6 +90,8 @@ broker_config::broker_config() {
     .add(lim.max_http_connections, "max-http-connections", "HTTP connections not upgraded to WebSocket, beside max-connections (more get HTTP 503)")
     .add(lim.max_connections_per_address, "max-connections-per-address", "HTTP and WebSocket connections from one peer address (more get HTTP 503; 0: no cap)")
     .add(lim.max_listed_connections, "max-listed-connections", "most rows per list (connections, users, rooms, streams) one /stats page may ask for (limit above it: 400)")
+    .add(lim.backlog_page_bytes, "backlog-page-bytes", "bytes of offline messages, replay or snapshots written at connect before waiting for the socket to take them")
+    .add(backlog_drain_timeout_ms, "backlog-drain-timeout", "ms a client gets to read one backlog page before it is closed as a slow consumer")
     .add(lim.protocol.max_json_depth, "max-json-depth", "nesting depth of inbound JSON")
     .add(lim.protocol.max_fields, "max-fields", "fields per stream filter")
     .add(lim.protocol.max_ticks_per_publish, "max-ticks-per-publish", "ticks in one publish")
@@ -138,10 +143,19 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
     throw std::invalid_argument("limits.soft-outbound-bytes must not exceed limits.max-outbound-bytes");
   s->stream.idle_timeout = std::chrono::milliseconds(stream_idle_timeout_ms);
   s->limits.close_timeout = std::chrono::milliseconds(close_timeout_ms);
+  if (s->limits.backlog_page_bytes == 0 || s->limits.backlog_page_bytes > s->limits.max_outbound_bytes
+      || backlog_drain_timeout_ms == 0)
+    throw std::invalid_argument("limits.backlog-page-bytes must be positive and at most "
+                                "limits.max-outbound-bytes; limits.backlog-drain-timeout positive");
+  s->limits.backlog_drain_timeout = std::chrono::milliseconds(backlog_drain_timeout_ms);
   s->recovery.window = std::chrono::milliseconds(recovery_window_ms);
   if (s->recovery.inflight_packets == 0 || s->recovery.parked_packets < s->recovery.inflight_packets)
     throw std::invalid_argument(
       "recovery.inflight-packets must be positive and recovery.parked-packets at least as large");
+  if (s->recovery.inflight_bytes == 0 || s->recovery.parked_bytes < s->recovery.inflight_bytes
+      || s->recovery.parked_total_bytes < s->recovery.parked_bytes)
+    throw std::invalid_argument("recovery.inflight-bytes must be positive, recovery.parked-bytes at "
+                                "least as large, recovery.parked-total-bytes at least parked-bytes");
   if (s->storage.offline_max_per_user == 0 || s->storage.offline_max_total == 0 || offline_ttl_s == 0)
     throw std::invalid_argument("storage.offline-max-per-user, offline-max-total and offline-ttl must be positive");
   if (s->storage.offline_max_bytes_per_user == 0 || s->storage.offline_max_sender_bytes == 0

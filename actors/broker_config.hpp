@@ -37,6 +37,7 @@ private:
   std::size_t stream_idle_timeout_ms = 60000;
   std::size_t close_timeout_ms = 5000;
   std::size_t incomplete_message_timeout_ms = 10000;
+  std::size_t backlog_drain_timeout_ms = 30000;
   std::size_t recovery_window_ms = 120000;
   std::size_t offline_ttl_s = 7 * 24 * 3600;
   std::size_t storage_flush_ms = 0;

@@ -72,6 +72,10 @@ public:
   /// removes a message only after it went out (PROTOCOL.md §7).
   virtual void when_written(std::function<void()> done) = 0;
 
+  /// The same, but calls `abandoned` instead of `done` if the connection ends (or has
+  /// ended) before those frames are written, so a caller that waits can stop waiting.
+  virtual void when_written(std::function<void()> done, std::function<void()> abandoned) = 0;
+
   /// Frames the client already has, kept (not written) as if they had just been
   /// written: a recovered session's replay context (PROTOCOL.md §7).
   virtual void remember(std::vector<std::shared_ptr<const wire_frame>> frames) = 0;

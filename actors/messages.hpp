@@ -3,6 +3,7 @@
 // each other, on one page. Handlers take these by const& so a broadcast payload is
 // never copied per receiver.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -67,6 +68,7 @@ using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using detach_atom = caf::atom_constant<caf::atom("detach")>;
 using offline_peek_atom = caf::atom_constant<caf::atom("offl_peek")>;
 using offline_done_atom = caf::atom_constant<caf::atom("offl_done")>;
+using offline_page_atom = caf::atom_constant<caf::atom("offl_page")>;
 using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
 using room_offline_atom = caf::atom_constant<caf::atom("room_offl")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;
@@ -82,6 +84,8 @@ using detach_due_atom = caf::atom_constant<caf::atom("detach_due")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
 using window_due_atom = caf::atom_constant<caf::atom("window_due")>;
 using written_atom = caf::atom_constant<caf::atom("written")>;
+using drain_wait_atom = caf::atom_constant<caf::atom("drain_wait")>;
+using gate_due_atom = caf::atom_constant<caf::atom("gate_due")>;
 // statistics and lifecycle
 using get_stats_atom = caf::atom_constant<caf::atom("get_stats")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
@@ -108,6 +112,18 @@ struct wire_frame {
   bool queueable() const { return !event.empty(); }
 };
 using shared_frame = std::shared_ptr<const wire_frame>;
+
+/// What a kept frame holds: both encodings, the queueable copy and the keys. Counted
+/// in full even when other connections share the frame, so that a bound on what one
+/// connection keeps does not depend on who else is in the room.
+struct frame_weight {
+  std::size_t operator()(const shared_frame& f) const {
+    if (!f)
+      return 0;
+    return sizeof(wire_frame) + f->socketio.size() + f->json.size() + f->conflate_key.size()
+           + f->offset.size() + f->event.size() + f->payload.size() + f->id.size();
+  }
+};
 
 enum class transport_kind : std::uint8_t { socketio, json };
 
@@ -365,12 +381,14 @@ struct recovery_stats {
   std::uint64_t expired = 0;         // the window passed
   std::uint64_t refused_parks = 0;   // max-parked reached
   std::uint64_t replayed_packets = 0;
+  std::uint64_t parked_bytes = 0;    // what dropped sessions keep now (recovery.parked-total-bytes)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, recovery_stats& x) {
   return f(caf::meta::type_name("recovery_stats"), x.parked_sessions, x.parked_total,
-           x.recovered, x.recovery_gaps, x.expired, x.refused_parks, x.replayed_packets);
+           x.recovered, x.recovery_gaps, x.expired, x.refused_parks, x.replayed_packets,
+           x.parked_bytes);
 }
 
 /// How a finished statistics document gets back to an HTTP request on an Asio

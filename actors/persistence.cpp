@@ -1,5 +1,6 @@
 #include "actors/persistence.hpp"
 
+#include <limits>
 #include <optional>
 #include <unordered_map>
 
@@ -118,8 +119,13 @@ public:
   bool has_session(const std::string& user) const { return sessions_.contains(user); }
 
   offline_batch peek(const std::string& user, std::size_t limit) {
+    return peek_page(user, 0, limit, std::numeric_limits<std::size_t>::max());
+  }
+
+  offline_batch peek_page(const std::string& user, std::int64_t after_id, std::size_t limit,
+                          std::size_t max_bytes) {
     offline_batch out;
-    for (auto& m : queue_.peek(user, limit, now_ms()))
+    for (auto& m : queue_.peek_page(user, after_id, limit, max_bytes, now_ms()))
       out.push_back(offline_item{m.id, std::move(m.event), std::move(m.payload), m.created_ms});
     return out;
   }
@@ -248,14 +254,16 @@ caf::behavior persistence_actor(caf::event_based_actor* self, std::shared_ptr<co
       });
     },
     [core](load_saved_atom, const std::string& user) { return core->load(user); },
-    [core](attach_atom, const std::string& user, std::uint32_t limit) {
+    [core](attach_atom, const std::string& user, std::uint32_t limit, std::uint64_t max_bytes) {
       core->attach(user);
-      return core->peek(user, limit);
+      return core->peek_page(user, 0, limit, max_bytes);
     },
     [core](detach_atom, const std::string& user) { core->detach(user); },
     [core](offline_peek_atom, const std::string& user, std::uint32_t limit) {
       return core->peek(user, limit);
     },
+    [core](offline_page_atom, const std::string& user, std::int64_t after_id, std::uint32_t limit,
+           std::uint64_t max_bytes) { return core->peek_page(user, after_id, limit, max_bytes); },
     [core](offline_done_atom, const std::string& user, const std::vector<std::int64_t>& ids) {
       core->remove_delivered(user, ids);
     },

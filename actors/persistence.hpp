@@ -14,10 +14,13 @@
 //   (save_stream_atom, user, symbol, fields)      -> bool *
 //   (forget_stream_atom, user, symbol)            -> bool *
 //   (load_saved_atom, user)                       -> saved_state
-//   (attach_atom, user)                           -> offline_batch (the user has a session
-//                                                    more; its queue, oldest first)
+//   (attach_atom, user, limit, max_bytes)         -> offline_batch (the user has a session
+//                                                    more; the first page of its queue)
 //   (detach_atom, user)                           -> void (one session fewer)
 //   (offline_peek_atom, user, limit)              -> offline_batch
+//   (offline_page_atom, user, after_id, limit, max_bytes)
+//                                                 -> offline_batch (the page after after_id:
+//                                                    at most limit, about max_bytes)
 //   (offline_done_atom, user, ids)                -> void (written to the socket: remove)
 //   (enqueue_atom, user, shared_frame)            -> uint32 queued * (a queueable frame;
 //                                                    its id is stored once per user)

@@ -37,6 +37,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/byte_budget.hpp"
 #include "actors/connection.hpp"
 #include "actors/identity.hpp"
 #include "actors/messages.hpp"
@@ -54,6 +55,7 @@ struct session_params {
   caf::actor market;
   caf::actor persistence; // null: nothing is saved (the conformance server)
   caf::actor supervisor;  // null: no recovery
+  std::shared_ptr<byte_budget> parked_budget; // what all parked sessions keep; null: unbounded
 };
 
 caf::behavior session_actor(caf::event_based_actor* self, session_params params);

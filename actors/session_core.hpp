@@ -5,6 +5,8 @@
 // queue) and session_recovery.cpp (the dropped side: parking, keeping packets for
 // replay, handing over to the returning client). Internal to those three files.
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -50,7 +52,8 @@ public:
       p_(std::move(params)),
       budget_(p_.cfg->limits.events_per_second, p_.cfg->limits.inbound_bytes_per_second,
               p_.cfg->engineio.max_payload, p_.cfg->limits.over_budget_seconds),
-      heartbeat_(self, p_.cfg->engineio) {
+      heartbeat_(self, p_.cfg->engineio),
+      parked_charge_(p_.parked_budget) {
     stats_.sid = random_id();
     stats_.transport = p_.transport == transport_kind::socketio ? "websocket" : "json";
     stats_.connected_ms = now_ms();
@@ -204,9 +207,25 @@ private:
   /// This session's connection as a stream's direct subscriber, or null.
   sink_ptr direct_sink() const;
 
-  /// Writes queued messages marked "offline":true; the persistence actor removes them
-  /// once they are on the socket (if the connection dies first, they stay queued).
-  void deliver_offline(const offline_batch& queued);
+  /// Writes the offline queue, from `page` (its first page) on, marked "offline":true,
+  /// one page at a time (see after_written()), then calls `done`. The persistence
+  /// actor removes each message once it is on the socket (if the connection dies
+  /// first, the rest stays queued, and `done` is not called).
+  void deliver_offline(offline_batch page, std::function<void()> done);
+
+  /// Writes (*frames)[from...] a page of limits.backlog-page-bytes at a time, each once
+  /// the one before is on the socket, then calls `done`. If the connection ends (or the
+  /// client reads too slowly) first, the rest goes to the outbox at once: the closed
+  /// connection passes replayable frames back, and the session keeps them if it parks.
+  void write_paced(std::shared_ptr<const std::vector<shared_frame>> frames, std::size_t from,
+                   std::function<void()> done);
+
+  /// Waits until everything written so far is on the socket, then calls `then`. The
+  /// wait is an await: nothing else this actor receives is handled meanwhile, so a
+  /// backlog is never overtaken by live traffic. If the connection ends first, calls
+  /// `stop`; if the client takes longer than limits.backlog-drain-timeout, closes it
+  /// as a slow consumer (recoverable) and calls `stop`.
+  void after_written(std::function<void()> then, std::function<void()> stop);
 
   void remove_when_written(std::vector<std::int64_t> ids);
 
@@ -242,10 +261,23 @@ public:
   void queue_offline(const shared_frame& frame);
 
   /// Keeps a room/stream packet for replay once the connection has dropped (while
-  /// connected, the connection keeps them): what it kept, then up to parked-packets.
+  /// connected, the connection keeps them): what it kept, then up to parked-packets
+  /// and parked-bytes, and only as much as the broker-wide parked budget lets it hold.
   /// Past that the oldest goes, and a gap becomes possible; a dropped user's message
   /// that goes is queued offline.
   void keep(const shared_frame& frame);
+
+  /// Charges what kept_ holds to the parked budget, evicting the oldest until it fits.
+  void fit_budget();
+
+  /// Passed what keep() evicts: a dropped user's message that arrived after the drop
+  /// goes to the offline queue.
+  auto on_evicted() {
+    return [this](shared_frame&& evicted, std::uint64_t number) {
+      if (parked_ && number >= parked_at_)
+        queue_offline(evicted);
+    };
+  }
 
   caf::result<handover_state> hand_over(const std::string& user, bool anonymous);
 
@@ -452,7 +484,7 @@ private:
   bool attached_ = false;       // counted as a session of who_ at the persistence actor
   // recovery
   std::string pid_;              // private id (PROTOCOL.md §7); empty: recovery off
-  replay_buffer<shared_frame> kept_; // room/stream packets for replay, once parked
+  replay_buffer<shared_frame, frame_weight> kept_; // room/stream packets for replay, once parked
   bool resumable_ = true;        // false after a goodbye or a protocol error
   bool parked_ = false;          // the connection dropped; waiting for the client
   std::uint64_t parked_at_ = 0;  // kept_.pushed() when it dropped
@@ -462,6 +494,7 @@ private:
   std::vector<shared_frame> snapshots_; // of restored streams, sent after connect_response
   std::vector<topic_id> held_topics_;   // of restored streams, released after the snapshots
   bool connection_closed_ = false; // its direct frames are counted into stats_
+  budget_lease parked_charge_;     // kept_'s bytes, once parked (recovery.parked-total-bytes)
   // take_over: the streams still to say `detached`, and the new session's answer
   std::vector<std::string> awaiting_detach_;
   std::vector<std::string> detached_;

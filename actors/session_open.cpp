@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "actors/drain_gate.hpp"
+
 namespace qc::session_detail {
 
 // -- opening: fresh, restored or recovered (PROTOCOL.md §7) ----------------------------
@@ -39,13 +41,13 @@ void session_core::begin_fresh(bool asked_to_recover) {
 
 void session_core::attach_and_announce(std::optional<bool> recovered) {
   self_->request(p_.persistence, caf::infinite, attach_atom::value, who_.user_id,
-                 static_cast<std::uint32_t>(p_.cfg->storage.offline_max_per_user))
+                 static_cast<std::uint32_t>(p_.cfg->storage.offline_max_per_user),
+                 static_cast<std::uint64_t>(p_.cfg->limits.backlog_page_bytes))
     .await(
-      [this, recovered](const offline_batch& queued) {
+      [this, recovered](offline_batch& queued) {
         attached_ = true;
         announce(recovered);
-        deliver_offline(queued);
-        release_snapshots();
+        deliver_offline(std::move(queued), [this] { release_snapshots(); });
       },
       [this, recovered](const caf::error& err) {
         log_line("session", "reading the offline queue failed: " + caf::to_string(err));
@@ -79,10 +81,9 @@ void session_core::announce(std::optional<bool> recovered) {
 }
 
 void session_core::release_snapshots() {
-  for (auto& snapshot : snapshots_)
-    on_deliver(snapshot);
+  auto snapshots = std::make_shared<const std::vector<shared_frame>>(std::move(snapshots_));
   snapshots_.clear();
-  release_held_topics();
+  write_paced(std::move(snapshots), 0, [this] { release_held_topics(); });
 }
 
 void session_core::release_held_topics() {
@@ -91,16 +92,78 @@ void session_core::release_held_topics() {
   held_topics_.clear();
 }
 
-void session_core::deliver_offline(const offline_batch& queued) {
-  if (queued.empty())
+void session_core::deliver_offline(offline_batch page, std::function<void()> done) {
+  if (page.empty()) {
+    done();
     return;
+  }
   std::vector<std::int64_t> ids;
-  ids.reserve(queued.size());
-  for (auto& m : queued) {
+  ids.reserve(page.size());
+  for (auto& m : page) {
     send_event(m.event, protocol::with_offline_flag(m.payload));
     ids.push_back(m.id);
   }
+  auto last = ids.back();
   remove_when_written(std::move(ids));
+  // The next page is read after this one is written: by id, so it does not matter
+  // whether the removal of this one has reached the store yet.
+  after_written(
+    [this, last, done] {
+      self_->request(p_.persistence, caf::infinite, offline_page_atom::value, who_.user_id, last,
+                     static_cast<std::uint32_t>(p_.cfg->storage.offline_max_per_user),
+                     static_cast<std::uint64_t>(p_.cfg->limits.backlog_page_bytes))
+        .await([this, done](offline_batch& next) { deliver_offline(std::move(next), done); },
+               [done](const caf::error& err) {
+                 log_line("session", "reading the offline queue failed: " + caf::to_string(err));
+                 done();
+               });
+    },
+    [] {}); // the rest stays queued for the client's next connection
+}
+
+void session_core::write_paced(std::shared_ptr<const std::vector<shared_frame>> frames,
+                               std::size_t from, std::function<void()> done) {
+  std::size_t page = 0;
+  while (from < frames->size() && page < p_.cfg->limits.backlog_page_bytes) {
+    const auto& frame = (*frames)[from++];
+    page += p_.transport == transport_kind::socketio ? frame->socketio.size() : frame->json.size();
+    on_deliver(frame);
+  }
+  if (from == frames->size()) {
+    done();
+    return;
+  }
+  after_written([this, frames, from, done] { write_paced(frames, from, done); },
+                [this, frames, from] {
+                  for (auto i = from; i < frames->size(); ++i)
+                    on_deliver((*frames)[i]);
+                });
+}
+
+void session_core::after_written(std::function<void()> then, std::function<void()> stop) {
+  flush();
+  auto conn = p_.conn.lock();
+  if (!conn) {
+    stop();
+    return;
+  }
+  auto deadline = p_.cfg->limits.backlog_drain_timeout;
+  auto gate = self_->spawn(drain_gate, deadline + std::chrono::seconds(1));
+  conn->when_written([gate] { caf::anon_send(gate, written_atom::value, true); },
+                     [gate] { caf::anon_send(gate, written_atom::value, false); });
+  self_->request(gate, deadline, drain_wait_atom::value)
+    .await(
+      [then, stop](bool written) {
+        if (written)
+          then();
+        else
+          stop();
+      },
+      [this, stop](const caf::error&) { // the gate goes by itself a little later
+        log_line("session", "a client did not read its backlog in time: slow consumer");
+        stop();
+        close(close_code::policy_violation, "slow consumer", true);
+      });
 }
 
 void session_core::remove_when_written(std::vector<std::int64_t> ids) {
@@ -176,11 +239,12 @@ void session_core::replay_or_report_gap(const std::vector<shared_frame>& frames,
       conn->remember(std::vector<shared_frame>(frames.begin(),
                                                frames.begin() + static_cast<std::ptrdiff_t>(*from)));
     announce(true);
-    for (std::size_t i = *from; i < frames.size(); ++i)
-      on_deliver(frames[i]);
-    release_held_topics(); // then the live frames the new connection held
+    auto missed = std::make_shared<const std::vector<shared_frame>>(
+      frames.begin() + static_cast<std::ptrdiff_t>(*from), frames.end());
     self_->send(p_.supervisor, recovered_atom::value, false,
-                static_cast<std::uint64_t>(frames.size() - *from));
+                static_cast<std::uint64_t>(missed->size()));
+    // then the live frames the new connection held
+    write_paced(std::move(missed), 0, [this] { release_held_topics(); });
     return;
   }
   pid_ = random_id(16); // restore() listed the rooms and streams for connect_response
@@ -190,13 +254,13 @@ void session_core::replay_or_report_gap(const std::vector<shared_frame>& frames,
     release_snapshots();
     return;
   }
-  self_->request(p_.persistence, caf::infinite, offline_peek_atom::value, who_.user_id,
-                 static_cast<std::uint32_t>(p_.cfg->storage.offline_max_per_user))
+  self_->request(p_.persistence, caf::infinite, offline_page_atom::value, who_.user_id,
+                 std::int64_t{0}, static_cast<std::uint32_t>(p_.cfg->storage.offline_max_per_user),
+                 static_cast<std::uint64_t>(p_.cfg->limits.backlog_page_bytes))
     .await(
-      [this](const offline_batch& queued) {
+      [this](offline_batch& queued) {
         announce(false);
-        deliver_offline(queued);
-        release_snapshots();
+        deliver_offline(std::move(queued), [this] { release_snapshots(); });
       },
       [this](const caf::error&) {
         announce(false);

@@ -18,6 +18,7 @@ void session_core::park(const std::vector<shared_frame>& kept) {
     keep(frame);
   parked_at_ = kept_.pushed();
   parked_ = true;
+  fit_budget();
   if (auto conn = p_.conn.lock()) // alive until the outbox is handed over
     flush();
   else
@@ -53,6 +54,8 @@ void session_core::expire() {
   for (std::size_t i = 0; i < kept_.size(); ++i)
     if (oldest + i >= parked_at_)
       queue_offline(kept_[i]);
+  kept_.take();
+  parked_charge_.charge(0);
   finish();
 }
 
@@ -67,11 +70,20 @@ void session_core::queue_offline(const shared_frame& frame) {
 }
 
 void session_core::keep(const shared_frame& frame) {
-  auto bound = parked_ ? p_.cfg->recovery.parked_packets : p_.cfg->recovery.inflight_packets;
-  kept_.push(frame, bound, [this](shared_frame&& evicted, std::uint64_t number) {
-    if (parked_ && number >= parked_at_)
-      queue_offline(evicted);
-  });
+  auto& rec = p_.cfg->recovery;
+  if (!parked_) {
+    kept_.push(frame, rec.inflight_packets, rec.inflight_bytes, on_evicted());
+    return;
+  }
+  kept_.push(frame, rec.parked_packets, rec.parked_bytes, on_evicted());
+  fit_budget();
+}
+
+// Past the broker-wide budget a parked session does not grow: a new packet pushes out
+// its own oldest (a gap for its client), and nobody else's.
+void session_core::fit_budget() {
+  while (!parked_charge_.charge(kept_.bytes()))
+    kept_.drop_oldest(on_evicted()); // charge(0) always fits, so this ends
 }
 
 caf::result<handover_state> session_core::hand_over(const std::string& user, bool anonymous) {
@@ -91,6 +103,7 @@ caf::result<handover_state> session_core::hand_over(const std::string& user, boo
     state.streams.emplace_back(symbol, fields);
   state.overrun = kept_.overrun();
   state.frames = kept_.take();
+  parked_charge_.charge(0); // the new session holds them now, as a live connection
   return state;
 }
 
@@ -130,6 +143,7 @@ handover_state session_core::last_of_kept() {
   handover_state tail;
   tail.overrun = kept_.overrun();
   tail.frames = kept_.take();
+  parked_charge_.charge(0);
   finished_ = true;
   return tail;
 }

@@ -41,6 +41,11 @@ struct limit_settings {
   std::size_t max_http_connections = 1024;    // HTTP connections not (yet) upgraded; past it: 503
   std::size_t max_connections_per_address = 1000; // HTTP and WebSocket from one peer address; 0: no cap
   std::size_t max_listed_connections = 1000;  // most rows per /stats list one request may ask for
+  // Backlogs written at connect (offline queue, recovery replay, restored snapshots)
+  // go out a page at a time, the next once the last is on the socket, so a backlog
+  // larger than max_outbound_bytes is delivered instead of closing a slow consumer.
+  std::size_t backlog_page_bytes = 256u << 10;
+  std::chrono::milliseconds backlog_drain_timeout{30000}; // a page not written by then: slow consumer
   protocol::limits protocol;                  // JSON depth, fields, content size, ...
 };
 
@@ -65,6 +70,11 @@ struct recovery_settings {
   std::chrono::milliseconds window{120000}; // a dropped session waits this long; 0: recovery off
   std::size_t inflight_packets = 256;  // room/stream packets kept while connected (lost in flight on a drop)
   std::size_t parked_packets = 10000;  // packets a dropped session keeps for its return; past it: a gap
+  // The same bounds in bytes (both encodings and the queueable copy of each packet):
+  // whichever is reached first evicts the oldest.
+  std::size_t inflight_bytes = 1u << 20;
+  std::size_t parked_bytes = 2u << 20;
+  std::size_t parked_total_bytes = 256u << 20; // all dropped sessions together; past it they stop growing
   std::size_t max_parked = 19000;      // dropped sessions waiting at once; past it a drop just ends
 
   bool enabled() const { return window.count() > 0; }

@@ -168,6 +168,7 @@ void write_recovery(json_writer& w, const stats_snapshot& s, const settings& cfg
   put_count(w, "expired", r.expired);
   put_count(w, "refused_parks", r.refused_parks);
   put_count(w, "replayed_packets", r.replayed_packets);
+  put_count(w, "parked_bytes", r.parked_bytes);
   w.EndObject();
   auto& p = s.persistence;
   w.Key("offline_queue");

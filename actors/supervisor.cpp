@@ -12,15 +12,18 @@ namespace {
 
 struct supervisor_state {
   std::shared_ptr<const settings> cfg;
+  std::shared_ptr<const byte_budget> parked_budget; // what parked sessions keep, charged by them
   std::unordered_map<std::string, caf::actor> parked; // pid -> session
   recovery_stats stats;
 };
 
 } // namespace
 
-caf::behavior supervisor_actor(caf::event_based_actor*, std::shared_ptr<const settings> cfg) {
+caf::behavior supervisor_actor(caf::event_based_actor*, std::shared_ptr<const settings> cfg,
+                               std::shared_ptr<const byte_budget> parked_budget) {
   auto st = std::make_shared<supervisor_state>();
   st->cfg = std::move(cfg);
+  st->parked_budget = std::move(parked_budget);
   return {
     [st](park_atom, const std::string& pid, const caf::actor& session) {
       if (st->parked.size() >= st->cfg->recovery.max_parked) {
@@ -50,6 +53,7 @@ caf::behavior supervisor_actor(caf::event_based_actor*, std::shared_ptr<const se
     [st](get_stats_atom) {
       auto s = st->stats;
       s.parked_sessions = st->parked.size();
+      s.parked_bytes = st->parked_budget ? st->parked_budget->used() : 0;
       return s;
     },
   };

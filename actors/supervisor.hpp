@@ -3,7 +3,9 @@
 // (pid), for the recovery window (PROTOCOL.md §7). A client that reconnects with that
 // pid is handed its old session's actor, which gives the new session its sid, rooms,
 // streams and the packets it kept. The session itself keeps its packets and runs its
-// own window timer; this actor only finds it, bounds how many wait, and counts.
+// own window timer; this actor only finds it, bounds how many wait, and counts. What
+// they keep together is bounded by `parked_budget` (recovery.parked-total-bytes),
+// which the sessions charge themselves as packets arrive; this actor reports it.
 //
 // Messages:
 //   (park_atom, pid, session)          -> bool (false: max-parked reached, do not wait)
@@ -17,10 +19,12 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/byte_budget.hpp"
 #include "actors/settings.hpp"
 
 namespace qc {
 
-caf::behavior supervisor_actor(caf::event_based_actor* self, std::shared_ptr<const settings> cfg);
+caf::behavior supervisor_actor(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
+                               std::shared_ptr<const byte_budget> parked_budget);
 
 } // namespace qc

@@ -389,7 +389,8 @@ void ws_connection::write_from_session(out_frame frame) {
 }
 
 void ws_connection::record(shared_frame frame) {
-  kept_.push(std::move(frame), shared_->cfg->recovery.inflight_packets,
+  auto& rec = shared_->cfg->recovery;
+  kept_.push(std::move(frame), rec.inflight_packets, rec.inflight_bytes,
              [](shared_frame&&, std::uint64_t) {}); // the oldest simply goes
 }
 
@@ -478,10 +479,18 @@ void ws_connection::release_now(topic_id topic) {
 // -- writing: the queue ----------------------------------------------------------------
 
 void ws_connection::when_written(std::function<void()> done) {
-  after_inbox([done = std::move(done)](ws_connection& self) mutable {
-    if (self.finished_ || self.close_queued_)
-      return; // it may never go out: the caller keeps the message
-    self.write_waiters_.emplace_back(self.popped_ + self.queue_.size(), std::move(done));
+  when_written(std::move(done), {});
+}
+
+void ws_connection::when_written(std::function<void()> done, std::function<void()> abandoned) {
+  after_inbox([done = std::move(done), abandoned = std::move(abandoned)](ws_connection& self) mutable {
+    if (self.finished_ || self.close_queued_) {
+      if (abandoned) // it may never go out: the caller keeps the message
+        abandoned();
+      return;
+    }
+    self.write_waiters_.push_back(
+      write_waiter{self.popped_ + self.queue_.size(), std::move(done), std::move(abandoned)});
     if (!self.writing_)
       self.call_write_waiters();
   });
@@ -492,10 +501,10 @@ void ws_connection::call_write_waiters() {
   if (write_waiters_.empty())
     return;
   auto due = std::find_if(write_waiters_.begin(), write_waiters_.end(),
-                          [this](const auto& w) { return w.first > popped_; });
+                          [this](const auto& w) { return w.position > popped_; });
   std::vector<std::function<void()>> ready;
   for (auto it = write_waiters_.begin(); it != due; ++it)
-    ready.push_back(std::move(it->second));
+    ready.push_back(std::move(it->done));
   write_waiters_.erase(write_waiters_.begin(), due);
   for (auto& done : ready)
     done();
@@ -556,8 +565,17 @@ void ws_connection::remember_newest(std::string_view key, std::uint64_t position
   newest_by_key_.insert(std::move(node));
 }
 
+// What they waited for will not be written.
+void ws_connection::abandon_write_waiters() {
+  auto waiters = std::move(write_waiters_);
+  write_waiters_.clear();
+  for (auto& w : waiters)
+    if (w.abandoned)
+      w.abandoned();
+}
+
 void ws_connection::drop_queue() {
-  write_waiters_.clear(); // what they waited for will not be written
+  abandon_write_waiters();
   queue_.clear();
   newest_by_key_.clear();
   waiting_bytes_ = 0;
@@ -758,6 +776,7 @@ void ws_connection::finish() {
     return;
   finished_ = true;
   paused_self_.reset();
+  abandon_write_waiters(); // nothing more is written
   notify_closed("connection closed");
   heartbeat_.cancel();
   close_deadline_.cancel();

@@ -61,6 +61,7 @@ public:
   void send(std::vector<out_frame> frames) override;
   void send_all(std::span<out_frame> frames) override;
   void when_written(std::function<void()> done) override;
+  void when_written(std::function<void()> done, std::function<void()> abandoned) override;
   void close(close_code code, std::string reason) override;
   void consumed() override;
   void remember(std::vector<shared_frame> frames) override;
@@ -169,6 +170,7 @@ private:
   void on_write(beast::error_code ec, std::size_t bytes);
   bool batch_done(beast::error_code ec);
   void call_write_waiters();
+  void abandon_write_waiters();
 
   // heartbeat and closing
   void arm_heartbeat();
@@ -217,7 +219,7 @@ private:
   /// still arrive go to the session (it may be waiting for its client to come back).
   bool forwarding_ = false;
   /// The last replayable frames given to this connection, in order (PROTOCOL.md §7).
-  replay_buffer<shared_frame> kept_;
+  replay_buffer<shared_frame, frame_weight> kept_;
   std::atomic<std::uint64_t> direct_frames_{0}; // written for the shard, not the session
 
   // writing: control frames first, then data frames in order
@@ -233,7 +235,12 @@ private:
   bool writing_ = false;
   /// when_written callbacks, each with the queue position it waits for; a session
   /// has at most a few (one per offline batch), so this stays short.
-  std::vector<std::pair<std::uint64_t, std::function<void()>>> write_waiters_;
+  struct write_waiter {
+    std::uint64_t position;
+    std::function<void()> done;
+    std::function<void()> abandoned; // may be empty
+  };
+  std::vector<write_waiter> write_waiters_;
 
   // closing
   std::string close_frame_;   // our close frame's payload, once we decided to close

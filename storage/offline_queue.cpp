@@ -52,7 +52,7 @@ offline_queue::offline_queue(database& db, offline_bounds bounds, std::int64_t t
                                    " ORDER BY id LIMIT 1)"),
       select_total_bytes_(db.handle(), "SELECT bytes FROM offline_totals WHERE id = 1"),
       select_live_(db.handle(), "SELECT id, event, payload, created_ms FROM offline_messages"
-                                " WHERE user_id = ? AND created_ms > ? ORDER BY id LIMIT ?"),
+                                " WHERE user_id = ? AND created_ms > ? AND id > ? ORDER BY id LIMIT ?"),
       delete_one_(db.handle(), "DELETE FROM offline_messages WHERE id = ? AND user_id = ?"),
       delete_expired_(db.handle(), "DELETE FROM offline_messages WHERE created_ms <= ?"),
       sum_counts_(db.handle(), "SELECT COALESCE(SUM(count), 0) FROM offline_counts"),
@@ -134,14 +134,24 @@ std::optional<std::string> offline_queue::biggest_sender(SQLite::Statement& by, 
 }
 
 std::vector<offline_message> offline_queue::peek(std::string_view user, std::size_t limit, std::int64_t now_ms) {
+  return peek_page(user, 0, limit, std::numeric_limits<std::size_t>::max(), now_ms);
+}
+
+std::vector<offline_message> offline_queue::peek_page(std::string_view user, std::int64_t after_id,
+                                                      std::size_t limit, std::size_t max_bytes,
+                                                      std::int64_t now_ms) {
   std::vector<offline_message> out;
+  std::size_t bytes = 0;
   const reset_after r(select_live_);
   select_live_.bind(1, std::string(user));
   select_live_.bind(2, expired_up_to(now_ms, ttl_ms_));
-  select_live_.bind(3, clamped(limit));
-  while (select_live_.executeStep())
+  select_live_.bind(3, after_id);
+  select_live_.bind(4, clamped(limit));
+  while (bytes < max_bytes && select_live_.executeStep()) {
     out.push_back(offline_message{select_live_.getColumn(0).getInt64(), select_live_.getColumn(1).getString(),
                                   select_live_.getColumn(2).getString(), select_live_.getColumn(3).getInt64()});
+    bytes += out.back().event.size() + out.back().payload.size();
+  }
   return out;
 }
 

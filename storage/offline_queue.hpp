@@ -75,6 +75,12 @@ public:
   }
   /// Oldest first, at most `limit`, only those not expired at now_ms. Does not remove.
   std::vector<offline_message> peek(std::string_view user, std::size_t limit, std::int64_t now_ms);
+  /// A page of the same: only ids after `after_id`, and stops once event and payload
+  /// of the page reach `max_bytes` (at least one message), so a reader pages through
+  /// a large queue without loading it whole.
+  std::vector<offline_message> peek_page(std::string_view user, std::int64_t after_id,
+                                         std::size_t limit, std::size_t max_bytes,
+                                         std::int64_t now_ms);
   /// Removes these ids of this user (ids of other users are ignored); returns how many
   /// were removed.
   std::size_t remove(std::string_view user, const std::vector<std::int64_t>& ids);

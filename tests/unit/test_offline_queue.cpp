@@ -337,3 +337,26 @@ TEST_CASE("offline queue: migration 3 counts the bytes and senders of rows queue
   CHECK(q.bytes("u1") == 4);
   CHECK(q.total_bytes() == 5);
 }
+
+TEST_CASE("offline queue: peek_page pages by id and by bytes, at least one message a page") {
+  temp_dir dir;
+  database db(dir.path() / "q.db");
+  offline_queue q(db, 1000, 7 * day_ms);
+  for (int i = 0; i < 5; ++i)
+    q.enqueue("u1", "e", std::string(100, static_cast<char>('a' + i)), t0); // 101 bytes each
+  q.enqueue("u2", "e", "other", t0);
+  // 250 bytes: the page stops once it reaches them (three messages, 303 bytes).
+  auto first = q.peek_page("u1", 0, 10, 250, t0);
+  REQUIRE(first.size() == 3);
+  CHECK(first[0].payload[0] == 'a');
+  CHECK(first[2].payload[0] == 'c');
+  // The next page starts after the last id, whether or not the first was removed.
+  auto second = q.peek_page("u1", first.back().id, 10, 250, t0);
+  REQUIRE(second.size() == 2);
+  CHECK(second[0].payload[0] == 'd');
+  CHECK(second[1].payload[0] == 'e');
+  CHECK(q.peek_page("u1", second.back().id, 10, 250, t0).empty());
+  // A message larger than the page still goes, alone; the count bound holds too.
+  CHECK(q.peek_page("u1", 0, 10, 1, t0).size() == 1);
+  CHECK(q.peek_page("u1", 0, 2, 100000, t0).size() == 2);
+}

@@ -75,3 +75,53 @@ TEST_CASE("replay_buffer: take hands over everything in order and starts afresh,
   CHECK(contents(b) == std::vector<int>{7});
   CHECK(b.pushed() == 8);
 }
+
+namespace {
+
+struct string_weight {
+  std::size_t operator()(const std::string& s) const { return s.size(); }
+};
+
+} // namespace
+
+TEST_CASE("replay_buffer: a byte bound evicts the oldest until what is held fits") {
+  replay_buffer<std::string, string_weight> b;
+  std::vector<std::uint64_t> evicted;
+  auto sink = [&](std::string&&, std::uint64_t number) { evicted.push_back(number); };
+  b.push(std::string(40, 'a'), 100, 100, sink);
+  b.push(std::string(40, 'b'), 100, 100, sink);
+  CHECK(b.bytes() == 80);
+  CHECK_FALSE(b.overrun());
+  b.push(std::string(30, 'c'), 100, 100, sink); // 110 > 100: the oldest goes
+  CHECK(b.size() == 2);
+  CHECK(b.bytes() == 70);
+  CHECK(b[0][0] == 'b');
+  CHECK(b.overrun());
+  CHECK(evicted == std::vector<std::uint64_t>{0});
+  // One element heavier than the bound cannot be kept at all: everything goes.
+  b.push(std::string(150, 'd'), 100, 100, sink);
+  CHECK(b.empty());
+  CHECK(b.bytes() == 0);
+  CHECK(evicted == std::vector<std::uint64_t>{0, 1, 2, 3});
+  // The count bound still applies with bytes to spare.
+  for (int i = 0; i < 5; ++i)
+    b.push(std::string(1, 'e'), 3, 100, sink);
+  CHECK(b.size() == 3);
+  CHECK(b.bytes() == 3);
+  CHECK(b.take().size() == 3);
+  CHECK(b.bytes() == 0);
+}
+
+TEST_CASE("replay_buffer: drop_oldest evicts one at a time and reports it") {
+  replay_buffer<std::string, string_weight> b;
+  std::vector<std::uint64_t> evicted;
+  auto sink = [&](std::string&&, std::uint64_t number) { evicted.push_back(number); };
+  b.push("xy", 10, 100, sink);
+  b.push("z", 10, 100, sink);
+  CHECK(b.drop_oldest(sink));
+  CHECK(b.bytes() == 1);
+  CHECK(b.overrun());
+  CHECK(b.drop_oldest(sink));
+  CHECK_FALSE(b.drop_oldest(sink));
+  CHECK(evicted == std::vector<std::uint64_t>{0, 1});
+}
