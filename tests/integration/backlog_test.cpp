@@ -44,7 +44,7 @@ std::int64_t offline_total(broker_under_test& broker) {
 TEST_CASE("a user with 10 MB of queued offline messages gets all of it, in order, then live traffic") {
   // The default limits.max-outbound-bytes (8 MB) is below the backlog: written at once,
   // it closed every connect of this user as a slow consumer, for the queue's whole TTL.
-  broker_under_test broker({"--limits.events-per-second=100000"});
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--limits.events-per-second=100000"});
   sio_client sender;
   connect_as(sender, broker, "sender");
   const std::string pad(60000, 'x');
@@ -79,7 +79,7 @@ TEST_CASE("a client that reads none of its backlog is closed as a slow consumer 
           "limits.backlog-drain-timeout, and what it did not get stays queued") {
   // Small pages and a short deadline; the backlog is larger than what the kernel's
   // socket buffers on loopback take in, so the pages stop draining.
-  broker_under_test broker({"--limits.events-per-second=100000", "--limits.backlog-page-bytes=65536",
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--limits.events-per-second=100000", "--limits.backlog-page-bytes=65536",
                             "--limits.backlog-drain-timeout=1000", "--limits.close-timeout=30000"});
   sio_client sender;
   connect_as(sender, broker, "sender");
@@ -117,7 +117,7 @@ TEST_CASE("a client that reads none of its backlog is closed as a slow consumer 
 
 TEST_CASE("restored stream snapshots larger than limits.max-outbound-bytes arrive whole, "
           "then live ticks") {
-  broker_under_test broker({"--limits.events-per-second=100000", "--limits.max-outbound-bytes=65536",
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--limits.events-per-second=100000", "--limits.max-outbound-bytes=65536",
                             "--limits.soft-outbound-bytes=32768", "--limits.backlog-page-bytes=16384"});
   constexpr int streams = 30;
   const std::string pad(4000, 'p'); // 30 snapshots of ~4 KB: ~120 KB
@@ -165,7 +165,7 @@ TEST_CASE("restored stream snapshots larger than limits.max-outbound-bytes arriv
 }
 
 TEST_CASE("/ws: an offline backlog larger than limits.max-outbound-bytes arrives whole and in order") {
-  broker_under_test broker({"--limits.events-per-second=100000", "--limits.max-outbound-bytes=1048576",
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--limits.events-per-second=100000", "--limits.max-outbound-bytes=1048576",
                             "--limits.soft-outbound-bytes=524288"});
   sio_client sender;
   connect_as(sender, broker, "sender");

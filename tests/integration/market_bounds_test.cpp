@@ -146,7 +146,7 @@ TEST_CASE("a replayed CSV row past the tick limits is skipped, counted and logge
 // -- the ring and get_market_data ----------------------------------------------------
 
 TEST_CASE("each stream's ring is bounded in bytes (stream.buffer-bytes): the oldest ticks go") {
-  broker_under_test broker({"--stream.buffer-bytes=100000"});
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--stream.buffer-bytes=100000"});
   sio_client pub;
   connect_as(pub, broker, "pub");
   // 100 ticks of about 8 KB (two 4000-byte fields): 800 KB offered, 100 KB kept.
@@ -170,7 +170,7 @@ TEST_CASE("each stream's ring is bounded in bytes (stream.buffer-bytes): the old
 }
 
 TEST_CASE("at the defaults a symbol holds at most stream.buffer-bytes, however big its ticks") {
-  broker_under_test broker;
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000"});
   sio_client pub;
   connect_as(pub, broker, "pub");
   // 1000 ticks of the largest size a tick may have (16 KB): 16 MB offered.
@@ -195,7 +195,7 @@ TEST_CASE("at the defaults a symbol holds at most stream.buffer-bytes, however b
 
 TEST_CASE("get_market_data past limits.max-reply-bytes says truncated and pages back with "
           "before_seq, every tick once, in order") {
-  broker_under_test broker({"--limits.max-reply-bytes=50000"});
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--limits.max-reply-bytes=50000"});
   sio_client pub;
   connect_as(pub, broker, "pub");
   // 40 ticks of about 4 KB: 160 KB in the ring, more than three replies' worth.
@@ -242,7 +242,7 @@ TEST_CASE("get_market_data past limits.max-reply-bytes says truncated and pages 
 
 TEST_CASE("a user's offline queue is bounded in bytes (storage.offline-max-bytes-per-user): "
           "the oldest go, the rest arrive in order") {
-  broker_under_test broker({"--storage.offline-max-bytes-per-user=200000"});
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--storage.offline-max-bytes-per-user=200000"});
   sio_client alice;
   connect_as(alice, broker, "alice");
   for (int i = 0; i < 10; ++i) {
@@ -266,7 +266,7 @@ TEST_CASE("a user's offline queue is bounded in bytes (storage.offline-max-bytes
 
 TEST_CASE("one sender cannot fill another user's offline queue and push out the others' messages") {
   SUBCASE("its part is capped (storage.offline-max-sender-bytes): its own oldest go") {
-    broker_under_test broker({"--storage.offline-max-sender-bytes=130000"});
+    broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--storage.offline-max-sender-bytes=130000"});
     sio_client carol, mallory;
     connect_as(carol, broker, "carol");
     connect_as(mallory, broker, "mallory");
@@ -287,7 +287,7 @@ TEST_CASE("one sender cannot fill another user's offline queue and push out the 
     CHECK(firsts == "cst");
   }
   SUBCASE("past the user's bound, the sender holding the most loses its oldest") {
-    broker_under_test broker({"--storage.offline-max-bytes-per-user=300000"});
+    broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--storage.offline-max-bytes-per-user=300000"});
     sio_client carol, mallory;
     connect_as(carol, broker, "carol");
     connect_as(mallory, broker, "mallory");
@@ -307,7 +307,7 @@ TEST_CASE("one sender cannot fill another user's offline queue and push out the 
 
 TEST_CASE("the offline store is bounded in bytes in all (storage.offline-max-total-bytes): "
           "past it new messages are refused and counted") {
-  broker_under_test broker({"--storage.offline-max-total-bytes=150000"});
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--storage.offline-max-total-bytes=150000"});
   sio_client alice;
   connect_as(alice, broker, "alice");
   CHECK(send_to_user(alice, "u1", 60000, 'a', 1).integer("/data/queued") == 1);

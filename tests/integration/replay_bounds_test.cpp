@@ -125,7 +125,7 @@ TEST_CASE("a replay close to recovery.parked-bytes comes back whole, in order, r
           "though larger than limits.max-outbound-bytes") {
   // parked-bytes: 2 MiB by default. The replay (~0.6 MB on the wire) is larger than the
   // outbound bound here: written at once it would close the client as a slow consumer.
-  broker_under_test broker({"--limits.events-per-second=100000", "--limits.max-outbound-bytes=524288",
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--limits.events-per-second=100000", "--limits.max-outbound-bytes=524288",
                             "--limits.soft-outbound-bytes=262144", "--limits.backlog-page-bytes=131072"});
   sio_client ann, sender;
   auto r = connect_recoverable(ann, broker, "ann");
@@ -152,7 +152,7 @@ TEST_CASE("a replay close to recovery.parked-bytes comes back whole, in order, r
 }
 
 TEST_CASE("past recovery.parked-bytes the oldest packets go and the client is told: recovered:false") {
-  broker_under_test broker({"--limits.events-per-second=100000", "--recovery.inflight-bytes=200000",
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--limits.events-per-second=100000", "--recovery.inflight-bytes=200000",
                             "--recovery.parked-bytes=600000"});
   sio_client ann, sender;
   auto r = connect_recoverable(ann, broker, "ann");
@@ -177,7 +177,7 @@ TEST_CASE("past recovery.parked-bytes the oldest packets go and the client is to
 
 TEST_CASE("recovery.parked-total-bytes bounds what all dropped sessions keep: past it a "
           "dropped session keeps nothing more and its client gets a gap") {
-  broker_under_test broker({"--limits.events-per-second=100000", "--recovery.inflight-bytes=200000",
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--limits.events-per-second=100000", "--recovery.inflight-bytes=200000",
                             "--recovery.parked-bytes=400000", "--recovery.parked-total-bytes=500000"});
   sio_client ann, bob, sender;
   auto ra = connect_recoverable(ann, broker, "ann");
@@ -222,7 +222,7 @@ TEST_CASE("recovery.parked-total-bytes bounds what all dropped sessions keep: pa
 
 TEST_CASE("5 connections that each get 256 room messages of 60 KB hold about a MB each for "
           "replay, connected and dropped, not the 256 messages") {
-  broker_under_test broker({"--limits.events-per-second=100000"});
+  broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--limits.events-per-second=100000"});
   constexpr int members = 5;
   constexpr int messages = 256;
   std::vector<sio_client> readers(members);
