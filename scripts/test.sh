@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is needed, then builds and runs every test twice: a normal build, and
-# a build under AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero if
-# anything fails. Set QC_SKIP_SANITIZERS=1 to run only the normal build.
+# a build under AddressSanitizer + UndefinedBehaviorSanitizer; between the two, every
+# fuzz target runs briefly on its committed corpus (scripts/fuzz.sh ci). Exits non-zero
+# if anything fails. Set QC_SKIP_SANITIZERS=1 to run only the normal build,
+# QC_SKIP_FUZZ=1 to skip the fuzz targets, QC_FUZZ_SECONDS to change their time each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -16,6 +18,10 @@ run_suite() {
 }
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQC_BUILD_TESTS=ON
+if [ "${QC_SKIP_FUZZ:-0}" != "1" ]; then
+  echo "== build-fuzz: fuzz targets, ${QC_FUZZ_SECONDS:-20} s each on the committed corpus"
+  scripts/fuzz.sh ci "${QC_FUZZ_SECONDS:-20}"
+fi
 if [ "${QC_SKIP_SANITIZERS:-0}" != "1" ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
