@@ -1,7 +1,9 @@
 #include "protocol/json.hpp"
 
 #include <charconv>
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/internal/dtoa.h>
@@ -12,6 +14,83 @@ namespace qc::protocol {
 
 namespace {
 
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The power of ten of a number text's first significant digit ("0.05" -> -2, "12e3" -> 4,
+// zero -> a very negative value): enough to tell overflow from underflow. The exponent
+// saturates, so "1e99999999999999" cannot overflow the arithmetic.
+long long decimal_exponent(std::string_view text) {
+  constexpr long long exponent_cap = 1'000'000'000;
+  std::size_t i = !text.empty() && text.front() == '-' ? 1 : 0;
+  const std::size_t int_begin = i;
+  while (i < text.size() && is_digit(text[i]))
+    ++i;
+  const std::size_t int_end = i;
+  std::optional<long long> first_significant;
+  for (std::size_t k = int_begin; k < int_end && !first_significant; ++k)
+    if (text[k] != '0')
+      first_significant = static_cast<long long>(int_end - k - 1);
+  if (i < text.size() && text[i] == '.') {
+    for (++i; i < text.size() && is_digit(text[i]); ++i)
+      if (!first_significant && text[i] != '0')
+        first_significant = -static_cast<long long>(i - int_end);
+  }
+  long long exponent = 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    const bool negative = i < text.size() && text[i] == '-';
+    if (i < text.size() && (text[i] == '-' || text[i] == '+'))
+      ++i;
+    for (; i < text.size() && is_digit(text[i]); ++i)
+      exponent = std::min(exponent * 10 + (text[i] - '0'), exponent_cap);
+    if (negative)
+      exponent = -exponent;
+  }
+  if (!first_significant)
+    return -4 * exponent_cap;
+  return *first_significant + exponent;
+}
+
+// The value of a JSON number's text, scanned by RapidJSON with kParseNumbersAsStringsFlag:
+// integers that fit 64 bits stay exact integers (the flags RapidJSON's own number events
+// would give them), anything else is the correctly rounded double from std::from_chars.
+// Underflow is zero, as in JavaScript; overflow is refused (nullopt). RapidJSON's own
+// full-precision conversion is not used: in 1.1.0 it reads out of bounds (#1251).
+struct json_number {
+  enum class kind { signed_integer, unsigned_integer, floating } type;
+  std::int64_t i = 0;
+  std::uint64_t u = 0;
+  double d = 0.0;
+};
+
+std::optional<json_number> number_value(std::string_view text) {
+  const char* first = text.data();
+  const char* last = first + text.size();
+  if (text.find_first_of(".eE") == std::string_view::npos) {
+    json_number n{};
+    if (text.front() == '-') {
+      n.type = json_number::kind::signed_integer;
+      if (std::from_chars(first, last, n.i).ec == std::errc{})
+        return n;
+    } else {
+      n.type = json_number::kind::unsigned_integer;
+      if (std::from_chars(first, last, n.u).ec == std::errc{})
+        return n;
+    }
+  }
+  json_number n{json_number::kind::floating};
+  const auto parsed = std::from_chars(first, last, n.d);
+  if (parsed.ec == std::errc::result_out_of_range) {
+    if (decimal_exponent(text) > 0)
+      return std::nullopt;
+    n.d = text.front() == '-' ? -0.0 : 0.0; // below the smallest subnormal
+    return n;
+  }
+  if (parsed.ec != std::errc{} || parsed.ptr != last)
+    return std::nullopt; // RapidJSON scanned it as a JSON number, so this is a bug: refuse
+  return n;
+}
+
 // Forwards SAX events into the document and refuses to open a container past the
 // limit, so the reader stops before anything deep exists. Together with RapidJSON's
 // iterative (non-recursive) reader no input can exhaust the stack.
@@ -20,6 +99,7 @@ public:
   depth_guard(rapidjson::Document& doc, std::size_t max_depth) : doc_(doc), max_depth_(max_depth) {}
 
   bool too_deep() const { return too_deep_; }
+  bool number_too_big() const { return number_too_big_; }
 
   bool Null() { return doc_.Null(); }
   bool Bool(bool b) { return doc_.Bool(b); }
@@ -28,7 +108,22 @@ public:
   bool Int64(std::int64_t i) { return doc_.Int64(i); }
   bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
   bool Double(double d) { return doc_.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    const auto number = number_value({s, n});
+    if (!number) {
+      number_too_big_ = true;
+      return false;
+    }
+    switch (number->type) {
+    case json_number::kind::signed_integer:
+      return doc_.Int64(number->i);
+    case json_number::kind::unsigned_integer:
+      return doc_.Uint64(number->u);
+    case json_number::kind::floating:
+      break;
+    }
+    return doc_.Double(number->d);
+  }
   bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
   bool StartObject() { return enter() && doc_.StartObject(); }
@@ -47,6 +142,7 @@ private:
   std::size_t max_depth_;
   std::size_t depth_ = 0;
   bool too_deep_ = false;
+  bool number_too_big_ = false;
 };
 
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -154,15 +250,17 @@ void write_value(std::string& out, const rapidjson::Value& v) {
 
 result<rapidjson::Document> parse_json(std::string_view text, const limits& lim) {
   constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag |
-                             rapidjson::kParseFullPrecisionFlag | rapidjson::kParseStopWhenDoneFlag;
+                             rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag;
   rapidjson::MemoryStream stream(text.data(), text.size());
   rapidjson::Reader reader;
   rapidjson::ParseResult parsed;
   bool too_deep = false;
+  bool number_too_big = false;
   auto generator = [&](rapidjson::Document& doc) {
     depth_guard guard(doc, lim.max_json_depth);
     parsed = reader.Parse<flags>(stream, guard);
     too_deep = guard.too_deep();
+    number_too_big = guard.number_too_big();
     return !parsed.IsError();
   };
   rapidjson::Document doc;
@@ -171,6 +269,9 @@ result<rapidjson::Document> parse_json(std::string_view text, const limits& lim)
   if (too_deep)
     return error{error_code::invalid_message_format,
                  "JSON is nested deeper than " + std::to_string(lim.max_json_depth) + " levels"};
+  if (number_too_big)
+    return error{error_code::invalid_message_format,
+                 "invalid JSON at offset " + std::to_string(parsed.Offset()) + ": number too big to be stored in double"};
   if (parsed.IsError())
     return error{error_code::invalid_message_format,
                  std::string("invalid JSON at offset ") + std::to_string(parsed.Offset()) + ": " +

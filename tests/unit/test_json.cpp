@@ -1,3 +1,4 @@
+#include <cmath>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -89,6 +90,35 @@ TEST_CASE("parse_json rejects numbers beyond double range") {
   CHECK(rejected("-1e999"));
   CHECK(rejected("[1,2,1e309]"));
   CHECK(rejected("{\"price\":" + std::string(400, '9') + "}"));
+}
+
+// RapidJSON 1.1.0's full-precision decimal conversion read past a table on these and
+// stored wrong values (upstream #1251); numbers now go through std::from_chars.
+TEST_CASE("parse_json converts long and extreme decimal numbers exactly") {
+  auto number = [](std::string_view text) {
+    auto doc = parse_json(text, lim);
+    REQUIRE(doc);
+    REQUIRE(doc->IsNumber());
+    return doc->GetDouble();
+  };
+  CHECK(number("128.74836467836484838364836483643636483648e-336") == 0.0);
+  CHECK(number("0." + std::string(400, '0') + "1") == 0.0);
+  CHECK(number("0e100") == 0.0);
+  CHECK(roundtrip(R"({"price":0e100})") == R"({"price":0.0})");
+  CHECK(number("-0.0") == 0.0);
+  CHECK(std::signbit(number("-1e-999")));
+  CHECK(number("1.7976931348623157e308") == 1.7976931348623157e308);
+  CHECK(number("4.9406564584124654e-324") == 4.9406564584124654e-324);
+  CHECK(number("2.2250738585072011e-308") == 2.2250738585072011e-308);
+  CHECK(number("0.1000000000000000055511151231257827021181583404541015625") == 0.1);
+  CHECK(number("1688.123456789012345678901234567890") == 1688.123456789012345678901234567890);
+  CHECK(number("9007199254740993") == 9007199254740993.0);
+  CHECK(number("18446744073709551616") == 18446744073709551616.0); // one past uint64: a double
+  CHECK(number("-9223372036854775809") == -9223372036854775809.0);
+  CHECK(rejected("1.7976931348623159e308"));
+  CHECK(rejected("1e99999999999999999999"));
+  CHECK(roundtrip("-0") == "0");
+  CHECK(roundtrip("4294967296") == "4294967296");
 }
 
 TEST_CASE("parse_json rejects invalid UTF-8") {
