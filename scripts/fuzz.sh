@@ -52,13 +52,14 @@ run_target() {
   local t=$1 secs=$2; shift 2
   local log="$build/logs/$t.log"
   mkdir -p "$build/logs"
-  local status=0
+  local status=0 started=$SECONDS
   "$build/tests/fuzz/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -dict="$build/dicts/$t.dict" \
       -artifact_prefix="$build/artifacts/$t-" "$@" >"$log" 2>&1 || status=$?
   local runs
   runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
-  printf '%-24s exit %-3s runs %-10s seconds %-5s corpus %s\n' "$t" "$status" "$runs" "$secs" \
+  printf '%-24s exit %-3s runs %-10s seconds %-5s corpus %s\n' "$t" "$status" "$runs" \
+         "$((SECONDS - started))" \
          "$(ls "$1" | wc -l)"
   if [ "$status" != 0 ]; then
     echo "---- $t failed; the end of its log ($log):"
