@@ -24,7 +24,15 @@ broker_config::broker_config() {
     .add(ping_interval_ms, "ping-interval", "ms between server pings")
     .add(ping_timeout_ms, "ping-timeout", "ms to wait for a pong before closing")
     .add(connect_timeout_ms, "connect-timeout", "ms to wait for the Socket.IO CONNECT")
-    .add(max_payload, "max-payload", "largest WebSocket message in bytes (else close 1009)");
+    .add(max_payload, "max-payload", "largest WebSocket message in bytes (else close 1009)")
+    .add(defaults.engineio.max_ping_payload, "max-ping-payload", "bytes of data in a client's Engine.IO ping, echoed in the pong (more: close 1002)");
+  auto& http = defaults.http;
+  opt_group{custom_options_, "http"}
+    .add(http_header_timeout_ms, "header-timeout", "ms for a request's line and headers to arrive (else 408 and close)")
+    .add(http.max_header_bytes, "max-header-bytes", "bytes of a request line and headers (else 431, or 414 for the line alone, and close)")
+    .add(http.max_body_bytes, "max-body-bytes", "bytes of a request body (else 413 and close)")
+    .add(http.allowed_origins, "allowed-origins", "Origins (scheme://host:port) whose pages may open a WebSocket; others get 403; requests without Origin are allowed; \"*\" allows any")
+    .add(http_refusal_timeout_ms, "refusal-timeout", "ms a connection refused at accept (503) gets to send its request and read the answer");
   opt_group{custom_options_, "auth"}
     .add(auth_mode_name, "mode", "none or header (jwt and optional come with auth)")
     .add(default_roles, "default-roles", "roles of every connection in modes none/header");
@@ -39,6 +47,7 @@ broker_config::broker_config() {
     .add(feed.replay_loop, "replay-loop", "start the replay over at the end of the file");
   opt_group{custom_options_, "stream"}
     .add(defaults.stream.buffer_size, "buffer-size", "ticks kept per symbol (ring buffer, get_market_data, snapshots)")
+    .add(defaults.stream.buffer_bytes, "buffer-bytes", "bytes of ticks kept per symbol; past it the oldest ticks go (the newest always stays)")
     .add(defaults.stream.default_fields, "default-fields", "fields of a subscription that names none")
     .add(stream_idle_timeout_ms, "idle-timeout", "ms without subscribers or ticks before a stream goes away");
   auto& rec = defaults.recovery;
@@ -53,22 +62,37 @@ broker_config::broker_config() {
     .add(storage_flush_ms, "flush-interval", "ms that writes gather into one transaction")
     .add(sto.offline_max_per_user, "offline-max-per-user", "offline messages kept per user (oldest dropped)")
     .add(sto.offline_max_total, "offline-max-total", "offline messages kept in all (past it new ones are refused and counted)")
+    .add(sto.offline_max_bytes_per_user, "offline-max-bytes-per-user", "bytes of offline messages kept per user (past it the oldest of the sender holding most go)")
+    .add(sto.offline_max_sender_bytes, "offline-max-sender-bytes", "bytes one sender may hold in one user's offline queue (past it that sender's oldest go)")
+    .add(sto.offline_max_total_bytes, "offline-max-total-bytes", "bytes of offline messages kept in all (past it new ones are refused and counted)")
     .add(offline_ttl_s, "offline-ttl", "seconds an offline message is kept");
   opt_group{custom_options_, "limits"}
     .add(lim.max_connections, "max-connections", "open WebSockets (more get HTTP 503)")
     .add(lim.max_rooms, "max-rooms", "rooms in the whole broker")
     .add(lim.max_rooms_per_connection, "max-rooms-per-connection", "rooms one connection may join")
-    .add(lim.events_per_second, "events-per-second", "client events per second per connection")
+    .add(lim.events_per_second, "events-per-second", "client messages per second per connection, counted before parsing (RATE_LIMIT_EXCEEDED past it)")
+    .add(lim.inbound_bytes_per_second, "inbound-bytes-per-second", "bytes a connection may send per second, counted before parsing (RATE_LIMIT_EXCEEDED past it)")
+    .add(lim.over_budget_seconds, "over-budget-seconds", "a connection refused for its rate in this many consecutive seconds is closed (1008)")
+    .add(incomplete_message_timeout_ms, "incomplete-message-timeout", "ms a begun message (WebSocket fragments, Socket.IO attachments) may take to complete (else close 1008)")
+    .add(lim.max_attachment_bytes, "max-attachment-bytes", "bytes of binary attachments one Socket.IO packet may announce and send (more: close 1009)")
     .add(lim.soft_outbound_bytes, "soft-outbound-bytes", "queued bytes per connection past which stream_data is conflated per symbol")
     .add(lim.max_outbound_bytes, "max-outbound-bytes", "queued bytes per connection before it is closed as a slow consumer")
     .add(close_timeout_ms, "close-timeout", "ms a closing connection gets to flush and finish the close handshake before it is cut")
     .add(lim.max_streams, "max-streams", "symbol streams in the whole broker")
     .add(lim.max_streams_per_connection, "max-streams-per-connection", "streams one connection may subscribe to")
     .add(lim.max_listed_connections, "max-listed-connections", "per-connection rows in /stats")
+    .add(lim.max_reply_bytes, "max-reply-bytes", "bytes of ticks in one get_market_data reply (past it: truncated, page with before_seq)")
+    .add(lim.max_http_connections, "max-http-connections", "HTTP connections not upgraded to WebSocket, beside max-connections (more get HTTP 503)")
+    .add(lim.max_connections_per_address, "max-connections-per-address", "HTTP and WebSocket connections from one peer address (more get HTTP 503; 0: no cap)")
     .add(lim.protocol.max_json_depth, "max-json-depth", "nesting depth of inbound JSON")
     .add(lim.protocol.max_fields, "max-fields", "fields per stream filter")
     .add(lim.protocol.max_ticks_per_publish, "max-ticks-per-publish", "ticks in one publish")
-    .add(lim.protocol.max_content_bytes, "max-content-bytes", "bytes of one room message's content");
+    .add(lim.protocol.max_content_bytes, "max-content-bytes", "bytes of one room message's content")
+    .add(lim.protocol.max_namespace_bytes, "max-namespace-bytes", "bytes of a Socket.IO namespace name (longer: close 1002, never echoed)")
+    .add(lim.protocol.max_tick_fields, "max-tick-fields", "fields of one published tick, symbol included")
+    .add(lim.protocol.max_tick_name_bytes, "max-tick-name-bytes", "bytes of one tick field's name")
+    .add(lim.protocol.max_tick_value_bytes, "max-tick-value-bytes", "bytes of one tick field's value (its JSON text)")
+    .add(lim.protocol.max_tick_bytes, "max-tick-bytes", "bytes of one whole tick (names, values, symbol)");
 }
 
 std::shared_ptr<const settings> broker_config::to_settings() const {
@@ -90,8 +114,17 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
     throw std::invalid_argument("engineio intervals and timeouts must be positive");
   if (max_payload < 1024)
     throw std::invalid_argument("engineio.max-payload must be at least 1024 bytes");
-  if (s->limits.events_per_second == 0)
-    throw std::invalid_argument("limits.events-per-second must be positive");
+  if (s->limits.events_per_second == 0 || s->limits.inbound_bytes_per_second == 0
+      || s->limits.over_budget_seconds == 0)
+    throw std::invalid_argument(
+      "limits.events-per-second, inbound-bytes-per-second and over-budget-seconds must be positive");
+  if (incomplete_message_timeout_ms == 0 || s->limits.max_attachment_bytes == 0)
+    throw std::invalid_argument(
+      "limits.incomplete-message-timeout and max-attachment-bytes must be positive");
+  if (s->engineio.max_ping_payload > max_payload || s->limits.protocol.max_namespace_bytes == 0)
+    throw std::invalid_argument(
+      "engineio.max-ping-payload must not exceed max-payload; limits.max-namespace-bytes must be positive");
+  s->limits.incomplete_message_timeout = std::chrono::milliseconds(incomplete_message_timeout_ms);
   s->engineio.ping_interval = std::chrono::milliseconds(ping_interval_ms);
   s->engineio.ping_timeout = std::chrono::milliseconds(ping_timeout_ms);
   s->engineio.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
@@ -108,8 +141,36 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
       "recovery.inflight-packets must be positive and recovery.parked-packets at least as large");
   if (s->storage.offline_max_per_user == 0 || s->storage.offline_max_total == 0 || offline_ttl_s == 0)
     throw std::invalid_argument("storage.offline-max-per-user, offline-max-total and offline-ttl must be positive");
+  if (s->storage.offline_max_bytes_per_user == 0 || s->storage.offline_max_sender_bytes == 0
+      || s->storage.offline_max_total_bytes == 0)
+    throw std::invalid_argument(
+      "storage.offline-max-bytes-per-user, offline-max-sender-bytes and offline-max-total-bytes must be positive");
   s->storage.offline_ttl = std::chrono::seconds(offline_ttl_s);
   s->storage.flush_interval = std::chrono::milliseconds(storage_flush_ms);
+  const auto& p = s->limits.protocol;
+  if (p.max_tick_fields < 2 || p.max_tick_name_bytes < 6 || p.max_tick_value_bytes < 16)
+    throw std::invalid_argument("limits.max-tick-fields must be at least 2, max-tick-name-bytes at least "
+                                "6 and max-tick-value-bytes at least 16 (a symbol and a price must fit)");
+  if (p.max_tick_bytes < 64)
+    throw std::invalid_argument("limits.max-tick-bytes must be at least 64");
+  if (s->stream.buffer_bytes == 0)
+    throw std::invalid_argument("stream.buffer-bytes must be positive");
+  if (s->limits.max_reply_bytes < 1024)
+    throw std::invalid_argument("limits.max-reply-bytes must be at least 1024");
+  s->feed.tick_limits = p;
+  if (http_header_timeout_ms == 0 || http_refusal_timeout_ms == 0)
+    throw std::invalid_argument("http.header-timeout and http.refusal-timeout must be positive");
+  // Below these a browser's ordinary request line and cookies would not fit.
+  if (s->http.max_header_bytes < 1024 || s->http.max_body_bytes < 1024)
+    throw std::invalid_argument("http.max-header-bytes and http.max-body-bytes must be at least 1024");
+  if (s->limits.max_http_connections == 0)
+    throw std::invalid_argument("limits.max-http-connections must be positive");
+  for (const auto& origin : s->http.allowed_origins)
+    if (origin.empty() || (origin != "*" && origin.find("://") == std::string::npos))
+      throw std::invalid_argument("http.allowed-origins: '" + origin
+                                  + "' is not an origin (scheme://host[:port]) or \"*\"");
+  s->http.header_timeout = std::chrono::milliseconds(http_header_timeout_ms);
+  s->http.refusal_timeout = std::chrono::milliseconds(http_refusal_timeout_ms);
   validate(s->feed);
   return s;
 }

@@ -36,9 +36,12 @@ private:
   std::size_t max_payload = 1000000;
   std::size_t stream_idle_timeout_ms = 60000;
   std::size_t close_timeout_ms = 5000;
+  std::size_t incomplete_message_timeout_ms = 10000;
   std::size_t recovery_window_ms = 120000;
   std::size_t offline_ttl_s = 7 * 24 * 3600;
   std::size_t storage_flush_ms = 0;
+  std::size_t http_header_timeout_ms = 10000;
+  std::size_t http_refusal_timeout_ms = 1000;
   settings defaults;
 };
 

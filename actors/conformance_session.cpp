@@ -164,10 +164,7 @@ private:
   }
 
   void on_event(sio_packet& packet, const std::vector<std::string>& attachments) {
-    auto doc = protocol::parse_json(packet.data, cfg_->limits.protocol);
-    if (!doc)
-      return; // parse_sio validated it; nothing else can arrive here
-    rapidjson::Document& args = *doc;
+    rapidjson::Document& args = *packet.doc; // parse_sio parsed and checked it: ["name", ...]
     std::string name = args[0].GetString();
     bool binary = packet.type == sio_packet_type::binary_event;
     if (name == "message") {

@@ -181,7 +181,7 @@ parsed<std::vector<std::string>> split_csv_line(std::string_view line) {
   }
 }
 
-parsed<csv_header> parse_csv_header(std::string_view line) {
+parsed<csv_header> parse_csv_header(std::string_view line, const protocol::limits& lim) {
   constexpr std::string_view bom = "\xEF\xBB\xBF";
   if (line.starts_with(bom))
     line.remove_prefix(bom.size());
@@ -197,13 +197,14 @@ parsed<csv_header> parse_csv_header(std::string_view line) {
   }
   if (!seen.contains("symbol"))
     return fail<csv_header>("header: no 'symbol' column");
-  if (cells.value->size() > protocol::limits{}.max_tick_fields)
-    return fail<csv_header>("header: more than " + std::to_string(protocol::limits{}.max_tick_fields)
+  if (cells.value->size() > lim.max_tick_fields)
+    return fail<csv_header>("header: more than " + std::to_string(lim.max_tick_fields)
                             + " columns");
   return good(csv_header{std::move(*cells.value)});
 }
 
-parsed<protocol::tick> parse_csv_row(std::string_view line, const csv_header& header) {
+parsed<protocol::tick> parse_csv_row(std::string_view line, const csv_header& header,
+                                     const protocol::limits& lim) {
   if (!protocol::valid_utf8(line))
     return fail<protocol::tick>("not valid UTF-8");
   auto cells = split_csv_line(line);
@@ -225,7 +226,6 @@ parsed<protocol::tick> parse_csv_row(std::string_view line, const csv_header& he
     else
       object.string(name, cell);
   }
-  const protocol::limits lim;
   auto doc = protocol::parse_json(object.done(), lim);
   if (!doc)
     return fail<protocol::tick>(doc.error().message);
@@ -237,16 +237,17 @@ parsed<protocol::tick> parse_csv_row(std::string_view line, const csv_header& he
 
 // -- the incremental reader ----------------------------------------------------------
 
-csv_tick_reader::csv_tick_reader(std::unique_ptr<std::istream> in, std::string name)
-  : in_(std::move(in)), name_(std::move(name)), buffer_(max_line_bytes + 1, '\0') {
+csv_tick_reader::csv_tick_reader(std::unique_ptr<std::istream> in, std::string name,
+                                 protocol::limits lim)
+  : in_(std::move(in)), name_(std::move(name)), lim_(lim), buffer_(max_line_bytes + 1, '\0') {
   read_header();
 }
 
-csv_tick_reader csv_tick_reader::open(const std::string& path) {
+csv_tick_reader csv_tick_reader::open(const std::string& path, const protocol::limits& lim) {
   auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!*in)
     throw std::runtime_error("cannot open replay file '" + path + "'");
-  return csv_tick_reader(std::move(in), path);
+  return csv_tick_reader(std::move(in), path, lim);
 }
 
 csv_tick_reader::line_status csv_tick_reader::read_line(std::string& out) {
@@ -273,7 +274,7 @@ void csv_tick_reader::read_header() {
     throw std::runtime_error("replay file '" + name_ + "' is empty: it needs a header row");
   if (status == line_status::too_long)
     throw std::runtime_error("replay file '" + name_ + "': the header row is too long");
-  auto header = parse_csv_header(line);
+  auto header = parse_csv_header(line, lim_);
   if (!header.ok())
     throw std::runtime_error("replay file '" + name_ + "': " + header.error);
   header_ = std::move(*header.value);
@@ -290,7 +291,7 @@ std::optional<csv_tick_reader::entry> csv_tick_reader::next() {
                    "longer than " + std::to_string(max_line_bytes) + " bytes"};
     if (trim(line).empty())
       continue;
-    auto row = parse_csv_row(line, header_);
+    auto row = parse_csv_row(line, header_, lim_);
     if (!row.ok()) {
       // The publish rules label their messages "tick: ..."; here the line says it.
       constexpr std::string_view label = "tick: ";

@@ -60,14 +60,15 @@ struct csv_header {
 
 /// The header row: unique, non-empty column names, one of them "symbol". A UTF-8 byte
 /// order mark before the first name is ignored.
-parsed<csv_header> parse_csv_header(std::string_view line);
+parsed<csv_header> parse_csv_header(std::string_view line, const protocol::limits& lim = {});
 
 /// One data row as a tick. Every column but "symbol" becomes a field, in column
 /// order: a cell that is a JSON number stays a number, any other text becomes a JSON
 /// string, an empty cell is left out. "timestamp" (integer ms) and "id" are also
 /// parsed into the tick, and the whole tick obeys the same rules as a published one
-/// (valid symbol, valid UTF-8, ...).
-parsed<protocol::tick> parse_csv_row(std::string_view line, const csv_header& header);
+/// (valid symbol, valid UTF-8, the tick size limits in `lim`, ...).
+parsed<protocol::tick> parse_csv_row(std::string_view line, const csv_header& header,
+                                     const protocol::limits& lim = {});
 
 /// True when `text` is a JSON number (-12, 0.5, 1e-3; not +1, .5, 1., 0x10, NaN).
 bool is_json_number(std::string_view text);
@@ -87,11 +88,11 @@ public:
 
   /// Reads the header from `in`; throws std::runtime_error when it is missing or bad.
   /// `name` appears in those messages.
-  csv_tick_reader(std::unique_ptr<std::istream> in, std::string name);
+  csv_tick_reader(std::unique_ptr<std::istream> in, std::string name, protocol::limits lim = {});
 
   /// Opens `path`; throws std::runtime_error when it cannot be opened or its header
   /// is bad.
-  static csv_tick_reader open(const std::string& path);
+  static csv_tick_reader open(const std::string& path, const protocol::limits& lim = {});
 
   /// The next data row (blank lines are skipped), or nullopt at the end of the input.
   std::optional<entry> next();
@@ -108,6 +109,7 @@ private:
 
   std::unique_ptr<std::istream> in_;
   std::string name_;
+  protocol::limits lim_;
   csv_header header_;
   std::size_t line_ = 0;
   std::string buffer_;

@@ -179,7 +179,7 @@ caf::behavior replay_feed(caf::event_based_actor* self, feed_settings cfg, caf::
   try {
     if (!market)
       throw std::runtime_error("no market to replay to");
-    st = std::make_shared<replay_state>(self, csv_tick_reader::open(cfg.replay_file), cfg, market);
+    st = std::make_shared<replay_state>(self, csv_tick_reader::open(cfg.replay_file, cfg.tick_limits), cfg, market);
   } catch (const std::exception& e) {
     feed_log(feed_name, e.what());
     self->quit(caf::make_error(caf::sec::runtime_error, e.what()));

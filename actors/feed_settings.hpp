@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "protocol/limits.hpp"
+
 namespace qc {
 
 struct feed_settings {
@@ -17,6 +19,7 @@ struct feed_settings {
   std::string replay_file;                       // CSV to replay; empty: no replay feed
   double replay_speed = 1.0;                     // 1: original pace, 10: ten times faster, 0: flat out
   bool replay_loop = false;                      // start over at the end of the file
+  protocol::limits tick_limits;                  // replayed rows obey the publish limits (set from limits.*)
 };
 
 /// Throws std::invalid_argument naming the option when a value makes no sense, or when

@@ -30,11 +30,12 @@ shared_frame make_shared_frame(std::string_view event, std::string_view payload_
 }
 
 shared_frame make_user_frame(std::string_view event, std::string payload_json,
-                             std::string_view id, bool replayable) {
+                             std::string_view id, bool replayable, std::string_view sender) {
   auto f = encode_both(event, payload_json, replayable ? id : std::string_view());
   f.event = event;
   f.payload = std::move(payload_json);
   f.id = id;
+  f.sender = sender;
   return std::make_shared<const wire_frame>(std::move(f));
 }
 

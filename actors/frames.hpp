@@ -21,9 +21,10 @@ shared_frame make_shared_frame(std::string_view event, std::string_view payload_
 
 /// A message a user is owed even while away (room_message, notification): it keeps
 /// event, payload and `id` for the offline queue, and with `replayable` (recovery on)
-/// carries `id` as its offset.
+/// carries `id` as its offset. `sender`: the user who sent it, whose part of a user's
+/// offline queue is bounded (storage.offline-max-sender-bytes).
 shared_frame make_user_frame(std::string_view event, std::string payload_json,
-                             std::string_view id, bool replayable);
+                             std::string_view id, bool replayable, std::string_view sender = {});
 
 /// The part of a shared frame that a session of `kind` writes; shares ownership with
 /// `frame`, so no bytes are copied.

@@ -1,6 +1,8 @@
 #include "actors/gateway.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -9,14 +11,17 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "actors/gateway_shared.hpp"
+#include "actors/reserve_descriptor.hpp"
 #include "actors/ws_connection.hpp"
 #include "protocol/engineio.hpp"
+#include "protocol/http_checks.hpp"
 
 namespace qc {
 
@@ -28,8 +33,10 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t max_http_body = 1 << 20;
-constexpr auto http_read_timeout = std::chrono::seconds(30);
+// A body has this long once its headers are in (http.header-timeout covers the headers),
+// and an answer this long to be written.
+constexpr auto http_body_timeout = std::chrono::seconds(30);
+constexpr auto http_write_timeout = std::chrono::seconds(30);
 
 bool contains(const std::vector<std::string>& paths, std::string_view path) {
   return std::find(paths.begin(), paths.end(), path) != paths.end();
@@ -53,34 +60,68 @@ std::optional<int> engineio_refusal(const protocol::eio_query& q, bool is_upgrad
 /// What Beast's handshake would refuse in an upgrade request (websocket::is_upgrade
 /// has checked the method, version, Connection and Upgrade already), checked here
 /// because the connection answers the handshake itself. A wrong version gets 426 with
-/// the version we speak (RFC 6455 §4.4).
+/// the version we speak (RFC 6455 §4.4); a page from an origin not allowed, 403.
 struct handshake_refusal {
   unsigned status;
   std::string message;
 };
 
-std::optional<handshake_refusal> check_handshake(const http::request<http::string_body>& req) {
+std::optional<handshake_refusal> check_handshake(const http::request<http::string_body>& req,
+                                                 const settings& cfg) {
   auto key = req[http::field::sec_websocket_key];
   if (key.empty())
     return handshake_refusal{400, "Missing Sec-WebSocket-Key"};
-  if (key.size() > 24) // base64 of 16 bytes, as Beast requires
-    return handshake_refusal{400, "Invalid Sec-WebSocket-Key"};
+  if (!protocol::valid_websocket_key(std::string_view(key.data(), key.size())))
+    return handshake_refusal{400, "Invalid Sec-WebSocket-Key: not base64 of 16 bytes"};
   auto version = req[http::field::sec_websocket_version];
   if (version.empty())
     return handshake_refusal{400, "Missing Sec-WebSocket-Version"};
   if (version != "13")
     return handshake_refusal{426, "Unsupported Sec-WebSocket-Version"};
+  // Several Origin headers are not a browser's doing: refuse rather than pick one.
+  if (req.count(http::field::origin) > 1)
+    return handshake_refusal{400, "More than one Origin header"};
+  auto origin = req[http::field::origin];
+  if (!protocol::origin_allowed(std::string_view(origin.data(), origin.size()),
+                                cfg.http.allowed_origins))
+    return handshake_refusal{403, "Origin not allowed"};
   return std::nullopt;
 }
 
+/// How a request that cannot be read is answered; 0: close without an answer (the
+/// client went away, or sent nothing of a next request before the deadline).
+struct read_failure {
+  unsigned status;
+  const char* message;
+};
+
+bool is_http_parse_error(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_target).category();
+}
+
 /// One HTTP connection: reads requests, answers them or hands the socket over to a
-/// WebSocket connection on upgrade.
+/// WebSocket connection on upgrade. A connection refused at accept (a cap, or no
+/// descriptors: `refusal` says which) reads one request under a short deadline and
+/// answers it with 503, or /health as usual, then closes: a load balancer's health
+/// check keeps its answer, and the client reads a status instead of a reset.
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   /// `socket` runs on `shard`'s strand, and so will its WebSocket connection.
-  http_session(tcp::socket&& socket, std::shared_ptr<gateway_shared> shared, fanout_shard& shard)
-    : stream_(std::move(socket)), shared_(std::move(shared)), shard_(shard) {
+  http_session(tcp::socket&& socket, std::shared_ptr<gateway_shared> shared, fanout_shard& shard,
+               address_ticket ticket, std::string refusal = {})
+    : stream_(std::move(socket)),
+      shared_(std::move(shared)),
+      shard_(shard),
+      ticket_(std::move(ticket)),
+      refusal_(std::move(refusal)),
+      deadline_(stream_.get_executor()) {
+    if (refusal_.empty()) {
+      counted_ = true;
+      ++shared_->http_open;
+    }
   }
+
+  ~http_session() { uncount(); }
 
   void run() {
     asio::dispatch(stream_.get_executor(),
@@ -88,23 +129,107 @@ public:
   }
 
 private:
+  const settings& cfg() const { return *shared_->cfg; }
+  bool refused() const { return !refusal_.empty(); }
+
+  void uncount() {
+    if (counted_)
+      --shared_->http_open;
+    counted_ = false;
+  }
+
+  // Reads are timed by our own timer, not the stream's: a stream that times out closes
+  // its socket, and a slow client must still read its 408.
+  void arm_deadline(std::chrono::steady_clock::duration after) {
+    timed_out_ = false;
+    deadline_.expires_after(after);
+    // The generation tells a stale expiry (queued before a re-arm) from the current one.
+    deadline_.async_wait([self = shared_from_this(), generation = ++deadline_generation_](
+                           beast::error_code ec) {
+      if (ec || generation != self->deadline_generation_)
+        return; // re-armed or cancelled
+      self->timed_out_ = true;
+      self->stream_.socket().cancel(ec);
+    });
+  }
+
+  void disarm_deadline() {
+    ++deadline_generation_;
+    deadline_.cancel();
+  }
+
   void read_next() {
     parser_.emplace();
-    parser_->body_limit(max_http_body);
-    stream_.expires_after(http_read_timeout);
+    parser_->header_limit(static_cast<std::uint32_t>(cfg().http.max_header_bytes));
+    parser_->body_limit(cfg().http.max_body_bytes);
+    stream_.expires_never();
+    arm_deadline(refused() ? cfg().http.refusal_timeout : cfg().http.header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec)
+      return on_read_failed(ec, true);
+    if (refused() || parser_->is_done())
+      return on_read({}, 0);
+    arm_deadline(http_body_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&http_session::on_read, shared_from_this()));
   }
 
-  void on_read(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream) {
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  void on_read_failed(beast::error_code ec, bool in_header) {
+    disarm_deadline();
+    auto failure = classify(ec, in_header);
+    if (refused() && timed_out_) // a client waiting for us to speak learns why it waits
+      return answer_refusal();
+    if (failure.status == 0) {
+      close_gracefully();
       return;
     }
+    ++shared_->bad_requests;
+    if (refused()) // whatever it sent, it is told why it is not served
+      return answer_refusal();
+    answer_and_close(failure.status, failure.message);
+  }
+
+  read_failure classify(const beast::error_code& ec, bool in_header) const {
+    // Nothing of a request before the client closed or the deadline: an idle
+    // keep-alive connection, or a connect with no request. No answer is owed.
+    bool nothing_yet = in_header && buffer_.size() == 0;
+    if (ec == http::error::end_of_stream || (nothing_yet && (timed_out_ || ec == beast::errc::connection_reset)))
+      return {0, ""};
+    if (timed_out_)
+      return {408, "request not received in time"};
+    if (ec == http::error::header_limit)
+      return request_line_complete() ? read_failure{431, "request headers too large"}
+                                     : read_failure{414, "request line too long"};
+    if (ec == http::error::body_limit)
+      return {413, "request body too large"};
+    if (is_http_parse_error(ec))
+      return {400, "malformed HTTP request"}; // partial_message included: cut mid-request
+    return {0, ""};                           // a socket error: nobody left to answer
+  }
+
+  // The parser keeps an incomplete header in the buffer: the request line is complete
+  // when its line ending is there.
+  bool request_line_complete() const {
+    auto data = buffer_.data();
+    std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    return bytes.find('\n') != std::string_view::npos;
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
     if (ec)
-      return; // timeout or a broken request: drop the connection
+      return on_read_failed(ec, false);
+    disarm_deadline();
     auto req = parser_->release();
     auto path = std::string(protocol::target_path(std::string(req.target())));
+    if (refused()) {
+      if (path == "/health" && req.method() == http::verb::get)
+        return serve(req, false);
+      return answer_refusal();
+    }
     bool upgrade = websocket::is_upgrade(req);
     bool engineio = contains(shared_->hooks.engineio_paths, path);
     if (engineio) {
@@ -123,9 +248,12 @@ private:
       respond(req, http_response{404, "application/json", R"({"error":"no WebSocket here"})"});
       return;
     }
+    serve(req, req.keep_alive());
+  }
+
+  void serve(const http::request<http::string_body>& req, bool keep_alive) {
     http_request_info info{std::string(req.method_string()), std::string(req.target()),
                            req.body()};
-    auto keep_alive = req.keep_alive();
     auto version = req.version();
     shared_->hooks.handle_http(
       info, [self = shared_from_this(), keep_alive, version](http_response res) {
@@ -136,16 +264,28 @@ private:
       });
   }
 
+  void answer_refusal() {
+    write(http_response{503, "application/json", R"({"error":")" + refusal_ + R"("})"}, false, 11);
+  }
+
+  void answer_and_close(unsigned status, const char* message) {
+    write(http_response{status, "application/json",
+                        std::string(R"({"error":")") + message + R"("})"},
+          false, 11);
+  }
+
   void upgrade_to_websocket(http::request<http::string_body> req, const std::string& path,
                             bool engineio) {
-    if (shared_->open_count() >= shared_->cfg->limits.max_connections) {
+    if (auto refusal = check_handshake(req, cfg())) {
+      if (refusal->status == 403)
+        ++shared_->origin_refused;
+      refuse_handshake(req, *refusal);
+      return;
+    }
+    if (shared_->open_count() >= cfg().limits.max_connections) {
       ++shared_->rejected;
       respond(req, http_response{503, "application/json",
                                  R"({"error":"connection limit reached"})"});
-      return;
-    }
-    if (auto refusal = check_handshake(req)) {
-      refuse_handshake(req, *refusal);
       return;
     }
     auto q = protocol::parse_query(std::string(req.target()));
@@ -168,7 +308,9 @@ private:
     // Bytes the client sent after its request belong to the WebSocket stream.
     auto early = beast::buffers_to_string(buffer_.data());
     stream_.expires_never();
+    uncount(); // a WebSocket now, counted by limits.max-connections
     auto conn = std::make_shared<ws_connection>(stream_.release_socket(), shared_, engineio, shard_);
+    conn->hold(std::move(ticket_));
     conn->accept(req, std::move(info), std::move(early));
   }
 
@@ -183,8 +325,10 @@ private:
     msg->keep_alive(false);
     msg->body() = refusal.message;
     msg->prepare_payload();
+    stream_.expires_after(http_write_timeout);
     http::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (!ec)
+        self->close_gracefully();
     });
   }
 
@@ -197,26 +341,60 @@ private:
       static_cast<http::status>(res.status), version);
     msg->set(http::field::server, "quotecast");
     msg->set(http::field::content_type, res.content_type);
+    if (res.status == 503)
+      msg->set(http::field::retry_after, "1");
     msg->keep_alive(keep_alive);
     msg->body() = std::move(res.body);
     msg->prepare_payload();
+    stream_.expires_after(http_write_timeout);
     http::async_write(stream_, *msg,
                       [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
                         if (ec)
                           return; // the client went away mid-response
                         if (!msg->keep_alive()) {
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+                          self->close_gracefully();
                           return;
                         }
                         self->read_next();
                       });
   }
 
+  // Closing a socket with unread input makes the kernel send a reset, which can
+  // destroy the answer before the client reads it. So: end our side, then read and
+  // drop what the client still sends until it closes too or the refusal timeout ends.
+  void close_gracefully() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec)
+      return;
+    stream_.expires_never();
+    arm_deadline(cfg().http.refusal_timeout);
+    drain();
+  }
+
+  void drain() {
+    stream_.socket().async_read_some(
+      asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) {
+          self->disarm_deadline();
+          return; // EOF, the deadline, or an error: the socket closes with us
+        }
+        self->drain();
+      });
+  }
+
   beast::tcp_stream stream_;
   std::shared_ptr<gateway_shared> shared_;
   fanout_shard& shard_;
+  address_ticket ticket_;
+  std::string refusal_; // empty: served normally
+  bool counted_ = false; // in shared_->http_open
+  asio::steady_timer deadline_;
+  std::uint64_t deadline_generation_ = 0;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::array<char, 4096> discard_{};
 };
 
 } // namespace
@@ -245,19 +423,83 @@ struct gateway::impl {
     }
   }
 
+  // Out of descriptors, accept fails at once for as long as the connection waits in the
+  // backlog: retrying at once would spin a core. Wait this long between tries instead.
+  static constexpr auto descriptor_backoff = std::chrono::milliseconds(100);
+  asio::steady_timer backoff{acceptor.get_executor()}; // after ioc: gone before it
+  reserve_descriptor reserve;                           // acceptor strand only
+
   // Connections go to the shards in turn, so each Asio thread has about as many.
+  // Accept handlers run on the acceptor's strand, one at a time.
   void accept_next() {
     auto& slot = shards[next_shard++ % shards.size()];
-    acceptor.async_accept(slot.strand, [this, shard = slot.shard.get()](beast::error_code ec,
-                                                                        tcp::socket socket) {
+    acceptor.async_accept(slot.strand, [this, &slot](beast::error_code ec, tcp::socket socket) {
+      auto shard = slot.shard.get();
       if (ec == asio::error::operation_aborted || !acceptor.is_open())
         return; // stop_accepting() closed the acceptor
-      if (!ec) {
-        socket.set_option(tcp::no_delay(true), ec); // fan-out must not wait on Nagle
-        std::make_shared<http_session>(std::move(socket), shared, *shard)->run();
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+        ++shared->descriptor_shortages;
+        refuse_one_with_reserve(slot);
+        backoff.expires_after(descriptor_backoff);
+        backoff.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && acceptor.is_open()) {
+            reserve.hold();
+            accept_next();
+          }
+        });
+        return;
       }
-      accept_next();
+      if (!ec) {
+        // The reserve comes first: if the new socket took the last descriptor, it is
+        // the one refused, and the reserve is taken back when it closes.
+        if (!reserve.held() && !reserve.hold())
+          start(std::move(socket), *shard, "out of file descriptors");
+        else
+          admit(std::move(socket), *shard);
+      }
+      accept_next(); // other errors (a connection aborted in the backlog) concern one peer
     });
+  }
+
+  // Gives the reserve descriptor back to accept one waiting connection and answer it 503
+  // (or /health), so clients get an answer, not a hang.
+  void refuse_one_with_reserve(shard_slot& slot) {
+    if (!reserve.held())
+      return;
+    reserve.release();
+    beast::error_code ec;
+    tcp::socket socket(slot.strand);
+    acceptor.accept(socket, ec); // non-blocking (listen): would_block when none waits
+    if (!ec)
+      start(std::move(socket), *slot.shard, "out of file descriptors");
+  }
+
+  // Counts the connection against its address and the HTTP connections, or refuses it.
+  void admit(tcp::socket socket, fanout_shard& shard) {
+    auto& cfg = *shared->cfg;
+    beast::error_code ec;
+    auto remote = socket.remote_endpoint(ec);
+    if (ec)
+      return; // gone already
+    address_ticket ticket;
+    if (!ticket.take(shared, remote.address().to_string(), cfg.limits.max_connections_per_address)) {
+      ++shared->address_refused;
+      return start(std::move(socket), shard, "too many connections from this address");
+    }
+    if (shared->http_open.load() >= cfg.limits.max_http_connections) {
+      ++shared->http_refused;
+      return start(std::move(socket), shard, "too many HTTP connections");
+    }
+    start(std::move(socket), shard, {}, std::move(ticket));
+  }
+
+  void start(tcp::socket socket, fanout_shard& shard, std::string refusal,
+             address_ticket ticket = {}) {
+    beast::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec); // fan-out must not wait on Nagle
+    std::make_shared<http_session>(std::move(socket), shared, shard, std::move(ticket),
+                                   std::move(refusal))
+      ->run();
   }
 };
 
@@ -287,6 +529,10 @@ std::uint16_t gateway::listen() {
     acc.bind(endpoint, ec);
   if (!ec)
     acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) // the accept that uses the reserve descriptor must not wait (accept_next)
+    acc.non_blocking(true, ec);
+  if (!ec && !impl_->reserve.hold())
+    throw std::runtime_error("no file descriptor left for the reserve");
   if (ec)
     throw std::runtime_error("cannot listen on " + cfg.host + ":" + std::to_string(cfg.port)
                              + ": " + ec.message());
@@ -304,6 +550,7 @@ void gateway::stop_accepting() {
   asio::post(impl_->acceptor.get_executor(), [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec); // already closed is fine
+    impl_->backoff.cancel();
   });
 }
 
@@ -346,8 +593,21 @@ void gateway::stop(std::chrono::milliseconds grace) {
 
 gateway_counters gateway::counters() const {
   auto& s = *impl_->shared;
-  return gateway_counters{s.accepted.load(), s.rejected.load(), s.slow_consumers.load(),
-                          s.oversize.load(), s.conflated.load()};
+  gateway_counters c;
+  c.accepted = s.accepted.load();
+  c.rejected = s.rejected.load();
+  c.slow_consumer_disconnects = s.slow_consumers.load();
+  c.oversize_disconnects = s.oversize.load();
+  c.conflated = s.conflated.load();
+  c.incomplete_disconnects = s.incomplete.load();
+  c.flood_disconnects = s.floods.load();
+  c.http_connections = s.http_open.load();
+  c.http_refused = s.http_refused.load();
+  c.address_refused = s.address_refused.load();
+  c.descriptor_shortages = s.descriptor_shortages.load();
+  c.bad_requests = s.bad_requests.load();
+  c.origin_refused = s.origin_refused.load();
+  return c;
 }
 
 } // namespace qc

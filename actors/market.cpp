@@ -133,13 +133,13 @@ caf::behavior market_actor(caf::event_based_actor* self, std::shared_ptr<const s
       ++it->second.forwarded;
       return self->delegate(it->second.stream, stream_filter_atom::value, sid, fields);
     },
-    [self, st](market_data_atom, const std::string& symbol,
-               std::uint32_t limit) -> caf::result<caf::message> {
+    [self, st](market_data_atom, const std::string& symbol, std::uint32_t limit,
+               std::uint64_t before_seq) -> caf::result<caf::message> {
       auto it = st->streams.find(symbol);
       if (it == st->streams.end())
         return caf::make_message(std::string{});
       ++it->second.forwarded;
-      return self->delegate(it->second.stream, market_data_atom::value, limit);
+      return self->delegate(it->second.stream, market_data_atom::value, limit, before_seq);
     },
     [self, st](stream_idle_atom, const std::string& symbol, std::uint64_t handled) {
       auto it = st->streams.find(symbol);

@@ -11,7 +11,7 @@
 //   (stream_sub_atom, symbol, sid, session, sink, fields) -> stream_reply
 //   (stream_unsub_atom, symbol, sid)                 -> void
 //   (stream_filter_atom, symbol, sid, fields)        -> stream_reply
-//   (market_data_atom, symbol, limit)                -> std::string (JSON data; "" = no such stream)
+//   (market_data_atom, symbol, limit, before_seq)    -> std::string (JSON data; "" = no such stream)
 //   (stream_idle_atom, symbol, handled)              -> void  (from streams)
 //   (listing_atom)                                   -> std::vector<caf::actor> (for /stats)
 //   (shutdown_atom)                                  -> stops every stream, quits

@@ -29,6 +29,7 @@ using ws_closed_atom = caf::atom_constant<caf::atom("ws_closed")>;
 using ping_tick_atom = caf::atom_constant<caf::atom("ping_tick")>;
 using pong_due_atom = caf::atom_constant<caf::atom("pong_due")>;
 using connect_due_atom = caf::atom_constant<caf::atom("conn_due")>;
+using incomplete_due_atom = caf::atom_constant<caf::atom("incomplete")>;
 // rooms and fan-out
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
@@ -102,6 +103,7 @@ struct wire_frame {
   std::string event;
   std::string payload;
   std::string id; // its identity: a message reaching a queue by two paths is stored once
+  std::string sender; // who sent it (user id; "" for the broker): the offline queue bounds each sender's part
 
   bool queueable() const { return !event.empty(); }
 };
@@ -245,6 +247,7 @@ struct stream_stats {
   std::uint64_t messages_sent = 0;      // deliveries to subscribers
   std::uint64_t filters = 0;            // distinct field sets, i.e. encodings per tick
   std::uint64_t buffer_size = 0;
+  std::uint64_t buffer_bytes = 0;       // the ring's bytes (protocol::tick_bytes)
   std::uint64_t seq = 0;
   std::int64_t last_update_ms = 0;
   std::int64_t created_ms = 0;
@@ -254,7 +257,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stream_stats& x) {
   return f(caf::meta::type_name("stream_stats"), x.symbol, x.subscriber_count,
            x.peak_subscribers, x.ticks, x.duplicates_dropped, x.messages_sent, x.filters,
-           x.buffer_size, x.seq, x.last_update_ms, x.created_ms);
+           x.buffer_size, x.buffer_bytes, x.seq, x.last_update_ms, x.created_ms);
 }
 
 /// Everything the directory knows, for the stats actor to ask further.
@@ -337,8 +340,9 @@ struct persistence_stats {
   std::uint64_t delivered_offline = 0; // written to a socket and removed
   std::uint64_t dropped_offline = 0;   // pushed out by the per-user bound
   std::uint64_t expired_offline = 0;   // past the TTL
-  std::uint64_t refused_offline = 0;   // not queued: the store was full (offline-max-total)
+  std::uint64_t refused_offline = 0;   // not queued: the store was full (offline-max-total, -total-bytes)
   std::uint64_t total_offline_messages = 0; // waiting now
+  std::uint64_t total_offline_bytes = 0;    // their bytes (event + payload)
   std::uint64_t users_with_offline_messages = 0;
   std::uint64_t commits = 0;
   std::uint64_t write_errors = 0;
@@ -348,7 +352,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, persistence_stats& x) {
   return f(caf::meta::type_name("persistence_stats"), x.saved_rooms, x.saved_streams,
            x.queued_offline, x.delivered_offline, x.dropped_offline, x.expired_offline,
-           x.refused_offline, x.total_offline_messages, x.users_with_offline_messages, x.commits,
+           x.refused_offline, x.total_offline_messages, x.total_offline_bytes,
+           x.users_with_offline_messages, x.commits,
            x.write_errors);
 }
 

@@ -30,7 +30,10 @@ public:
       cfg_(std::move(cfg)),
       db_(std::move(db)),
       subs_(*db_),
-      queue_(*db_, cfg_->storage.offline_max_per_user,
+      queue_(*db_,
+             storage::offline_bounds{cfg_->storage.offline_max_per_user,
+                                     cfg_->storage.offline_max_bytes_per_user,
+                                     cfg_->storage.offline_max_sender_bytes},
              std::chrono::duration_cast<std::chrono::milliseconds>(cfg_->storage.offline_ttl)
                .count()) {
     resync_count();
@@ -122,17 +125,19 @@ public:
   }
 
   /// Called inside write(): one message for one user. False when the store as a whole
-  /// is full (storage.offline-max-total): input must not grow the disk without bound,
-  /// and a sender may name any number of users.
+  /// is full (storage.offline-max-total, offline-max-total-bytes): input must not grow
+  /// the disk without bound, and a sender may name any number of users.
   bool enqueue(const std::string& user, const wire_frame& frame) {
-    if (stored_ >= cfg_->storage.offline_max_total) {
+    const auto size = storage::offline_queue::message_bytes(frame.event, frame.payload);
+    if (stored_ >= cfg_->storage.offline_max_total
+        || queue_.total_bytes() + size > cfg_->storage.offline_max_total_bytes) {
       ++stats_.refused_offline;
       return false;
     }
-    auto stored = queue_.enqueue_once(user, frame.event, frame.payload, now_ms(), frame.id);
+    auto stored = queue_.enqueue_from(user, frame.sender, frame.event, frame.payload, now_ms(), frame.id);
     if (!stored)
       return true; // queued already, by the other path
-    auto dropped = *stored;
+    auto dropped = stored->dropped;
     stats_.dropped_offline += dropped;
     stored_ = stored_ + 1 - dropped;
     ++stats_.queued_offline;
@@ -170,6 +175,7 @@ public:
     s.saved_rooms = subs_.saved_rooms();
     s.saved_streams = subs_.saved_streams();
     s.total_offline_messages = queue_.total();
+    s.total_offline_bytes = queue_.total_bytes();
     s.users_with_offline_messages = queue_.users_with_messages();
     return s;
   }

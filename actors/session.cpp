@@ -4,6 +4,7 @@
 #include <cctype>
 #include <variant>
 
+#include "actors/close_reasons.hpp"
 #include "protocol/engineio.hpp"
 #include "protocol/ws_json.hpp"
 
@@ -29,9 +30,9 @@ bool valid_user_id(std::string_view id) {
 void session_core::start() {
   if (p_.transport == transport_kind::json) {
     // /ws has no namespace handshake: the connection is the session.
-    if (!decide_identity()) {
-      send_error("error", error_code::auth_failed, "invalid user id", {});
-      close(close_code::policy_violation, "invalid user id");
+    if (auto refused = decide_identity(); !refused.empty()) {
+      send_error("error", error_code::auth_failed, refused, {});
+      close(close_code::policy_violation, refused);
       return;
     }
     open_session(protocol::recovery_from_query(p_.upgrade.resume, p_.upgrade.resume_offset));
@@ -85,6 +86,11 @@ void session_core::on_connect_due() {
     close(close_code::normal, "connect timeout");
 }
 
+void session_core::on_incomplete_due(std::uint64_t packet) {
+  if (pending_binary_ && packet == binary_packets_ && !finished_)
+    close(close_code::policy_violation, std::string(incomplete_close_reason));
+}
+
 // -- inbound frames ----------------------------------------------------------------
 
 void session_core::on_text(const std::string& text) {
@@ -104,17 +110,28 @@ void session_core::on_binary(std::string bytes) {
   ++stats_.messages_in;
   stats_.last_activity_ms = now_ms();
   if (p_.transport == transport_kind::json) {
-    send_error("error", error_code::invalid_message_format,
-               "binary frames are not supported on /ws", {});
+    if (admit(bytes.size(), true, {}))
+      send_error("error", error_code::invalid_message_format,
+                 "binary frames are not supported on /ws", {});
     return;
   }
   if (!pending_binary_) {
     close(close_code::protocol_error, "unexpected binary frame");
     return;
   }
+  // An attachment belongs to a packet that was admitted: it is taken in, and its
+  // bytes are owed by the messages after it.
+  budget_.charge(bytes.size());
   // Binary attachments are refused (PROTOCOL.md §1); swallow them so the
   // connection stays in step with the client.
-  if (pending_binary_->add(std::move(bytes)))
+  bool complete = pending_binary_->add(std::move(bytes));
+  if (pending_binary_->too_big()) {
+    close(close_code::too_big,
+          "attachments larger than " + std::to_string(p_.cfg->limits.max_attachment_bytes)
+            + " bytes");
+    return;
+  }
+  if (complete)
     pending_binary_.reset();
 }
 
@@ -175,9 +192,19 @@ void session_core::on_engineio_text(const std::string& text) {
   }
   switch (eio->type) {
     case protocol::eio_packet_type::pong:
+      budget_.charge(text.size()); // the answer to our ping is never refused
       heartbeat_.pong();
       return;
     case protocol::eio_packet_type::ping: // not sent by v4 clients; answer anyway
+      if (!admit(text.size(), false, {}))
+        return;
+      // The pong echoes the data: never echo more than a probe's worth.
+      if (eio->data.size() > p_.cfg->engineio.max_ping_payload) {
+        close(close_code::protocol_error,
+              "Engine.IO ping data longer than "
+                + std::to_string(p_.cfg->engineio.max_ping_payload) + " bytes");
+        return;
+      }
       send_raw("3" + std::string(eio->data));
       return;
     case protocol::eio_packet_type::close:
@@ -185,6 +212,7 @@ void session_core::on_engineio_text(const std::string& text) {
       close(close_code::normal, "client close");
       return;
     case protocol::eio_packet_type::noop:
+      admit(text.size(), false, {}); // costs like any message, says nothing
       return;
     case protocol::eio_packet_type::message:
       break;
@@ -196,13 +224,59 @@ void session_core::on_engineio_text(const std::string& text) {
     close(close_code::protocol_error, "text frame while attachments were due");
     return;
   }
-  auto packet = protocol::parse_sio(eio->data, p_.cfg->limits.protocol);
+  // The header first (no JSON): what the budget needs to answer a refusal.
+  const auto& lim = p_.cfg->limits.protocol;
+  auto head = protocol::parse_sio_head(eio->data, lim);
+  if (!head) {
+    close(close_code::protocol_error, head.error().message);
+    return;
+  }
+  using protocol::sio_packet_type;
+  if (head->type == sio_packet_type::connect && head->nsp == "/" && !first_connect_seen_) {
+    first_connect_seen_ = true; // opening the session is not counted as traffic
+    budget_.charge(text.size());
+  } else {
+    ack_token ack;
+    if (head->type == sio_packet_type::event || head->type == sio_packet_type::binary_event)
+      ack.socketio = head->ack_id;
+    // Before CONNECT there is no namespace to send an error event in.
+    if (!admit(text.size(), connected_, ack)) {
+      if (head->attachments > 0) // they follow all the same: swallow them, in step
+        await_attachments(protocol::sio_packet{head->type, std::string(head->nsp),
+                                               head->ack_id, head->attachments});
+      return;
+    }
+  }
+  auto packet = protocol::parse_sio(eio->data, lim); // the one parse of its JSON
   if (!packet) {
     // Like the official server: a malformed Socket.IO packet closes the transport.
     close(close_code::protocol_error, packet.error().message);
     return;
   }
   on_socketio_packet(*packet);
+}
+
+bool session_core::admit(std::size_t bytes, bool answer, const ack_token& ack) {
+  switch (budget_.admit(bytes)) {
+    case inbound_budget::verdict::accept:
+      return true;
+    case inbound_budget::verdict::refuse:
+      if (answer)
+        send_error("error", error_code::rate_limit_exceeded,
+                   "more than " + std::to_string(p_.cfg->limits.events_per_second)
+                     + " messages or "
+                     + std::to_string(p_.cfg->limits.inbound_bytes_per_second)
+                     + " bytes per second",
+                   ack);
+      else
+        ++stats_.errors;
+      return false;
+    case inbound_budget::verdict::flooding:
+      ++stats_.errors;
+      close(close_code::policy_violation, std::string(flood_close_reason));
+      return false;
+  }
+  return false;
 }
 
 void session_core::on_socketio_packet(protocol::sio_packet& packet) {
@@ -225,12 +299,7 @@ void session_core::on_socketio_packet(protocol::sio_packet& packet) {
       say_goodbye();
       return;
     case sio_packet_type::event: {
-      auto args = protocol::parse_json(packet.data, p_.cfg->limits.protocol);
-      if (!args) { // parse_sio validated it already; be safe anyway
-        close(close_code::protocol_error, args.error().message);
-        return;
-      }
-      const rapidjson::Value& arr = *args;
+      const rapidjson::Value& arr = *packet.doc; // parse_sio checked: ["name", ...]
       ack_token ack;
       ack.socketio = packet.ack_id;
       const rapidjson::Value* payload = arr.Size() > 1 ? &arr[1] : nullptr;
@@ -238,17 +307,9 @@ void session_core::on_socketio_packet(protocol::sio_packet& packet) {
       return;
     }
     case sio_packet_type::binary_event:
-    case sio_packet_type::binary_ack: {
-      ack_token ack;
-      ack.socketio = packet.ack_id;
-      auto count = packet.attachments;
-      pending_binary_.emplace(std::move(packet));
-      if (count == 0)
-        pending_binary_.reset();
-      send_error("error", error_code::invalid_message_format,
-                 "binary attachments are not supported", ack);
+    case sio_packet_type::binary_ack:
+      expect_attachments(std::move(packet));
       return;
-    }
     case sio_packet_type::ack:
       return; // the broker never asks clients for acks
     default:
@@ -273,27 +334,47 @@ void session_core::on_namespace_connect(const protocol::sio_packet& packet) {
     close(close_code::protocol_error, "second CONNECT while the first is answered");
     return;
   }
-  if (!decide_identity()) {
-    send_raw(protocol::frame_sio_connect_error("invalid user id", "AUTH_FAILED"));
+  if (auto refused = decide_identity(); !refused.empty()) {
+    send_raw(protocol::frame_sio_connect_error(refused, "AUTH_FAILED"));
     return;
   }
-  open_session(protocol::parse_recovery_auth(packet.data, p_.cfg->limits.protocol));
+  open_session(protocol::parse_recovery_auth(packet.doc ? &*packet.doc : nullptr));
 }
 
-bool session_core::decide_identity() {
+void session_core::expect_attachments(protocol::sio_packet packet) {
+  ack_token ack;
+  ack.socketio = packet.ack_id;
+  await_attachments(std::move(packet));
+  send_error("error", error_code::invalid_message_format,
+             "binary attachments are not supported", ack);
+}
+
+void session_core::await_attachments(protocol::sio_packet header) {
+  if (header.attachments == 0)
+    return;
+  // Until they are in, the next frames must be them: they have a deadline and a cap.
+  pending_binary_.emplace(std::move(header), p_.cfg->limits.max_attachment_bytes);
+  self_->delayed_send(self_, p_.cfg->limits.incomplete_message_timeout,
+                      incomplete_due_atom::value, ++binary_packets_);
+}
+
+std::string session_core::decide_identity() {
   std::string user;
   if (p_.cfg->auth == auth_mode::header) {
     user = !p_.upgrade.header_user_id.empty() ? p_.upgrade.header_user_id
                                               : p_.upgrade.query_user_id;
     if (!user.empty() && !valid_user_id(user))
-      return false;
+      return "invalid user id";
+    // Guests are anon-<sid>: such an id would be another connection's, and its messages.
+    if (user.starts_with("anon-"))
+      return "user ids starting with anon- are reserved for guests";
   }
   who_.anonymous = user.empty();
   who_.user_id = who_.anonymous ? "anon-" + stats_.sid : user;
   who_.roles = p_.cfg->default_roles;
   stats_.user_id = who_.user_id;
   ever_connected_ = true;
-  return true;
+  return {};
 }
 
 void session_core::register_session() {
@@ -313,6 +394,8 @@ bool session_core::saves() const {
 // -- recovery: the dropped session's side ----------------------------------------
 
 void session_core::on_json_text(const std::string& text) {
+  if (!admit(text.size(), true, {})) // its id is in the JSON not parsed: no ack
+    return;
   auto msg = protocol::parse_ws_message(text, p_.cfg->limits.protocol);
   if (!msg) {
     // /ws keeps the connection open on malformed input (PROTOCOL.md §6).
@@ -329,13 +412,6 @@ void session_core::on_json_text(const std::string& text) {
 
 void session_core::on_event(const std::string& name, const rapidjson::Value* payload,
                             const ack_token& ack) {
-  if (!limiter_.allow()) {
-    send_error("error", error_code::rate_limit_exceeded,
-               "more than " + std::to_string(p_.cfg->limits.events_per_second)
-                 + " events per second",
-               ack);
-    return;
-  }
   auto parsed = protocol::parse_client_event(name, payload, p_.cfg->limits.protocol);
   if (auto* bad = std::get_if<protocol::event_error>(&parsed)) {
     if (bad->request_id)
@@ -410,7 +486,7 @@ void session_core::handle(const protocol::room_message_in& ev, const ack_token& 
                                  now_ms()};
   auto payload = protocol::encode_room_message(out);
   audience to{ev.target.role.value_or(""), ev.target.user_id.value_or("")};
-  auto frame = make_user_frame("room_message", payload, out.id, recovery_on());
+  auto frame = make_user_frame("room_message", payload, out.id, recovery_on(), who_.user_id);
   self_->send(it->second, publish_atom::value, frame, to);
   auto answer = [this, ack, payload] {
     if (ack.wanted())
@@ -574,7 +650,7 @@ void session_core::handle(const protocol::request_in& req, const ack_token& ack)
       return;
     case request_action::get_market_data:
       self_->request(p_.market, caf::infinite, market_data_atom::value, req.symbol,
-                     req.limit.value_or(0))
+                     req.limit.value_or(0), req.before_seq.value_or(0))
         .then(
           [this, req, ack](const std::string& data) {
             if (data.empty())
@@ -625,7 +701,7 @@ void session_core::send_targeted(const protocol::request_in& req, const ack_toke
   auto frame = make_user_frame(
     "notification",
     protocol::encode_notification(req.room, req.event, req.data_json, now_ms(), false),
-    random_id(12), recovery_on());
+    random_id(12), recovery_on(), who_.user_id);
   auto answer = [this, req, ack](std::uint32_t reached, std::uint32_t queued) {
     respond_ok(req, protocol::encode_delivered(reached, queued), ack);
   };
@@ -802,6 +878,7 @@ caf::behavior session_actor(caf::event_based_actor* self, session_params params)
     [core](ping_tick_atom) { core->on_ping_tick(); },
     [core](pong_due_atom, std::uint64_t ping) { core->on_pong_due(ping); },
     [core](connect_due_atom) { core->on_connect_due(); },
+    [core](incomplete_due_atom, std::uint64_t packet) { core->on_incomplete_due(packet); },
     [core](get_stats_atom) { return core->stats(); },
     [core](shutdown_atom) { core->on_shutdown(); },
     [core](handover_atom, const std::string& user, bool anonymous) {

@@ -17,7 +17,7 @@
 #include "actors/heartbeat.hpp"
 #include "actors/ids.hpp"
 #include "actors/log.hpp"
-#include "actors/rate_limiter.hpp"
+#include "actors/inbound_budget.hpp"
 #include "actors/replay_buffer.hpp"
 #include "actors/session.hpp"
 #include "protocol/client_events.hpp"
@@ -48,7 +48,8 @@ public:
   session_core(caf::event_based_actor* self, session_params params)
     : self_(self),
       p_(std::move(params)),
-      limiter_(p_.cfg->limits.events_per_second),
+      budget_(p_.cfg->limits.events_per_second, p_.cfg->limits.inbound_bytes_per_second,
+              p_.cfg->engineio.max_payload, p_.cfg->limits.over_budget_seconds),
       heartbeat_(self, p_.cfg->engineio) {
     stats_.sid = random_id();
     stats_.transport = p_.transport == transport_kind::socketio ? "websocket" : "json";
@@ -75,6 +76,9 @@ public:
 
   void on_connect_due();
 
+  /// A Socket.IO packet's attachments were due by now (limits.incomplete-message-timeout).
+  void on_incomplete_due(std::uint64_t packet);
+
   // -- inbound frames ----------------------------------------------------------------
 
   void on_text(const std::string& text);
@@ -100,8 +104,20 @@ private:
 
   void on_namespace_connect(const protocol::sio_packet& packet);
 
-  /// Decides who this is (PROTOCOL.md §2, modes `none` and `header`).
-  bool decide_identity();
+  /// A binary packet: its attachments must follow within the deadline and the byte cap.
+  void expect_attachments(protocol::sio_packet packet);
+
+  /// The next `header.attachments` binary frames are swallowed (none: nothing to do).
+  void await_attachments(protocol::sio_packet header);
+
+  /// Charges an inbound message of `bytes` to the budget before anything parses it;
+  /// false if it is refused (answered with RATE_LIMIT_EXCEEDED when `answer`, on `ack`)
+  /// or the connection is closed for flooding.
+  bool admit(std::size_t bytes, bool answer, const ack_token& ack);
+
+  /// Decides who this is (PROTOCOL.md §2, modes `none` and `header`); empty, or why
+  /// the claimed identity is refused.
+  std::string decide_identity();
 
   void register_session();
 
@@ -417,16 +433,18 @@ private:
   session_params p_;
   identity who_;
   connection_stats stats_;
-  rate_limiter limiter_;
+  inbound_budget budget_;
   engineio_heartbeat heartbeat_;
   std::unordered_map<std::string, caf::actor> rooms_;
   std::vector<out_frame> outbox_; // written on the next flush
   bool flush_queued_ = false; // a flush message is in the mailbox
   std::unordered_map<std::string, std::vector<std::string>> streams_; // symbol -> fields
   std::optional<protocol::binary_assembler> pending_binary_;
+  std::uint64_t binary_packets_ = 0; // binary packets begun: the deadline's generation
   bool connected_ = false;      // in namespace "/" now (/ws: past connect_response)
   bool ever_connected_ = false; // for the connect timeout
   bool opening_ = false;        // between CONNECT and connect_response
+  bool first_connect_seen_ = false; // the CONNECT that opens the session is not charged
   bool registered_ = false;
   bool finished_ = false;
   bool goodbye_ = false;          // say_goodbye() ran: deliveries go to the offline queue

@@ -20,6 +20,7 @@ struct engineio_settings {
   std::chrono::milliseconds ping_timeout{20000};
   std::chrono::milliseconds connect_timeout{45000}; // no Socket.IO CONNECT by then: close
   std::size_t max_payload = 1000000;                // bytes per WebSocket message
+  std::size_t max_ping_payload = 64;                // bytes of a client's Engine.IO ping (echoed in the pong)
 };
 
 struct limit_settings {
@@ -27,17 +28,34 @@ struct limit_settings {
   std::size_t max_rooms = 100000;             // rooms in the whole broker
   std::size_t max_rooms_per_connection = 100;
   std::size_t events_per_second = 100;        // token bucket per connection, burst = rate
+  std::size_t inbound_bytes_per_second = 1u << 20; // token bucket per connection, burst = max(rate, max-payload)
+  std::size_t over_budget_seconds = 5;        // refused in this many consecutive seconds: closed (1008)
+  std::chrono::milliseconds incomplete_message_timeout{10000}; // a begun message must be whole by then
+  std::size_t max_attachment_bytes = 1u << 20; // Socket.IO attachments of one packet held at once
   std::size_t soft_outbound_bytes = 1u << 20; // past it, stream_data is conflated per symbol
   std::size_t max_outbound_bytes = 8u << 20;  // past it, the connection is closed (slow consumer)
   std::chrono::milliseconds close_timeout{5000}; // a close handshake (queued writes included) ends by then
   std::size_t max_streams_per_connection = 100;
   std::size_t max_streams = 100000;           // symbol streams in the whole broker
   std::size_t max_listed_connections = 1000;  // per-connection rows in /stats
+  std::size_t max_reply_bytes = 1u << 20;     // get_market_data's ticks; past it the reply is truncated
+  std::size_t max_http_connections = 1024;    // HTTP connections not (yet) upgraded; past it: 503
+  std::size_t max_connections_per_address = 1000; // HTTP and WebSocket from one peer address; 0: no cap
   protocol::limits protocol;                  // JSON depth, fields, content size, ...
+};
+
+/// HTTP requests: every WebSocket starts as one, and /health, /stats, /publish are one.
+struct http_settings {
+  std::chrono::milliseconds header_timeout{10000}; // a request's line and headers arrive by then (else 408)
+  std::size_t max_header_bytes = 16384;            // request line and headers (431; 414 for the line alone)
+  std::size_t max_body_bytes = 1u << 20;           // a request body (413)
+  std::vector<std::string> allowed_origins;        // browser Origins that may open a WebSocket (else 403); "*": any
+  std::chrono::milliseconds refusal_timeout{1000}; // a refused connection's last request and answer take at most this
 };
 
 struct stream_settings {
   std::size_t buffer_size = 1000;                                    // ticks kept per symbol
+  std::size_t buffer_bytes = 4u << 20; // bytes of ticks kept per symbol (protocol::tick_bytes); oldest go first
   std::vector<std::string> default_fields{"price", "volume", "timestamp"};
   std::chrono::milliseconds idle_timeout{60000}; // no subscribers and no ticks this long: gone
 };
@@ -57,6 +75,9 @@ struct storage_settings {
   bool synchronous_full = false;             // fsync every commit (power loss), not only WAL (kill -9)
   std::size_t offline_max_per_user = 1000;   // oldest dropped past it
   std::size_t offline_max_total = 1000000;   // the whole store; past it nothing more is queued
+  std::uint64_t offline_max_bytes_per_user = 16u << 20; // past it the biggest sender's oldest go
+  std::uint64_t offline_max_sender_bytes = 12u << 20;   // one sender's part of one user's queue; its oldest go
+  std::uint64_t offline_max_total_bytes = 1ull << 30;   // the whole store; past it nothing more is queued
   std::chrono::seconds offline_ttl{7 * 24 * 3600};
   std::chrono::milliseconds flush_interval{0}; // writes gather this long into one transaction (0: until the mailbox is drained)
 };
@@ -70,6 +91,7 @@ struct settings {
   auth_mode auth = auth_mode::header;
   std::vector<std::string> default_roles{"trader", "publisher"};
   engineio_settings engineio;
+  http_settings http;
   limit_settings limits;
   feed_settings feed;
   stream_settings stream;

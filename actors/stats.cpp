@@ -166,6 +166,7 @@ void write_streams(json_writer& w, const gathering& g) {
     put_count(w, "duplicates_dropped", s.duplicates_dropped);
     put_count(w, "filters", s.filters);
     put_count(w, "buffer_size", s.buffer_size);
+    put_count(w, "buffer_bytes", s.buffer_bytes);
     put_count(w, "seq", s.seq);
     put_time(w, "last_update", s.last_update_ms);
     put_time(w, "created_at", s.created_ms);
@@ -197,9 +198,13 @@ void write_recovery(json_writer& w, const gathering& g, const settings& cfg) {
   put_count(w, "expired_offline", p.expired_offline);
   put_count(w, "refused_offline", p.refused_offline);
   put_count(w, "total_offline_messages", p.total_offline_messages);
+  put_count(w, "total_offline_bytes", p.total_offline_bytes);
   put_count(w, "users_with_offline_messages", p.users_with_offline_messages);
   put_count(w, "max_queue_size", cfg.storage.offline_max_per_user);
   put_count(w, "max_total", cfg.storage.offline_max_total);
+  put_count(w, "max_bytes_per_user", cfg.storage.offline_max_bytes_per_user);
+  put_count(w, "max_sender_bytes", cfg.storage.offline_max_sender_bytes);
+  put_count(w, "max_total_bytes", cfg.storage.offline_max_total_bytes);
   w.EndObject();
   w.Key("saved_subscriptions");
   w.StartObject();
@@ -231,6 +236,14 @@ std::string render(const gathering& g, const stats_state& st) {
   put_count(w, "accepted", gw.accepted);
   put_count(w, "rejected", gw.rejected);
   put_count(w, "oversize_disconnects", gw.oversize_disconnects);
+  put_count(w, "incomplete_disconnects", gw.incomplete_disconnects);
+  put_count(w, "flood_disconnects", gw.flood_disconnects);
+  put_count(w, "http_connections", gw.http_connections);
+  put_count(w, "http_refused", gw.http_refused);
+  put_count(w, "address_refused", gw.address_refused);
+  put_count(w, "descriptor_shortages", gw.descriptor_shortages);
+  put_count(w, "bad_requests", gw.bad_requests);
+  put_count(w, "origin_refused", gw.origin_refused);
   w.EndObject();
   w.Key("backpressure");
   w.StartObject();

@@ -23,6 +23,14 @@ struct gateway_counters {
   std::uint64_t slow_consumer_disconnects = 0;
   std::uint64_t oversize_disconnects = 0;
   std::uint64_t conflated = 0; // queued stream_data frames replaced by a newer tick
+  std::uint64_t incomplete_disconnects = 0; // a begun message not finished in time
+  std::uint64_t flood_disconnects = 0;      // over the inbound budget for too long
+  std::uint64_t http_connections = 0;     // open, not upgraded to WebSocket
+  std::uint64_t http_refused = 0;         // 503 at accept: limits.max-http-connections
+  std::uint64_t address_refused = 0;      // 503 at accept: limits.max-connections-per-address
+  std::uint64_t descriptor_shortages = 0; // accepts that failed with EMFILE/ENFILE
+  std::uint64_t bad_requests = 0;         // answered 400/408/413/414/431
+  std::uint64_t origin_refused = 0;       // upgrades answered 403 for their Origin
 };
 
 /// `persistence` and `supervisor` may be null (then their sections are zeros).

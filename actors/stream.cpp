@@ -43,7 +43,7 @@ public:
     : self_(self),
       cfg_(std::move(cfg)),
       market_(std::move(market)),
-      book_(std::move(symbol), cfg_->stream.buffer_size),
+      book_(std::move(symbol), cfg_->stream.buffer_size, cfg_->stream.buffer_bytes),
       created_ms_(now_ms()) {
     self_->delayed_send(self_, cfg_->stream.idle_timeout, idle_check_atom::value);
   }
@@ -121,27 +121,57 @@ public:
     return reply;
   }
 
-  /// get_market_data: {"symbol","last":{...},"ticks":[{...},...]} with every field.
-  std::string market_data(std::uint32_t limit) {
+  /// get_market_data: {"symbol","last":{...},"ticks":[{...},...]} with every field: the
+  /// newest `limit` ticks older than before_seq (0: any), oldest first. The reply stays
+  /// within limits.max-reply-bytes (but holds at least one tick): when that cuts it
+  /// short it ends with "truncated":true and "next_before_seq", the seq to page on
+  /// with. Each tick is encoded once; joining the picked encodings makes the peak about
+  /// twice the bound, never the whole ring.
+  std::string market_data(std::uint32_t limit, std::uint64_t before_seq) {
     ++handled_;
     protocol::field_filter all;
     all.all = true;
     auto tick_json = [&](const stream_tick& t) {
       return protocol::encode_stream_data(t.tick, t.timestamp_ms, t.seq, all, false);
     };
-    std::string out = "{\"symbol\":";
-    protocol::write_escaped_string(out, book_.symbol());
-    out += ",\"last\":";
-    out += book_.last() ? tick_json(*book_.last()) : "null";
-    out += ",\"ticks\":[";
-    bool first = true;
-    for (auto* t : book_.recent(limit == 0 ? default_market_data_limit : limit)) {
-      if (!first)
-        out += ',';
-      first = false;
-      out += tick_json(*t);
+    std::string head = "{\"symbol\":";
+    protocol::write_escaped_string(head, book_.symbol());
+    head += ",\"last\":";
+    head += book_.last() ? tick_json(*book_.last()) : "null";
+    head += ",\"ticks\":[";
+    const std::size_t budget = cfg_->limits.max_reply_bytes;
+    const std::size_t wanted = limit == 0 ? default_market_data_limit : limit;
+    // Newest first, until the count or the bytes run out.
+    std::vector<std::string> picked;
+    std::size_t used = head.size();
+    bool truncated = false;
+    std::uint64_t oldest_seq = 0;
+    const auto& ring = book_.ring();
+    for (auto it = ring.rbegin(); it != ring.rend() && picked.size() < wanted; ++it) {
+      if (before_seq != 0 && it->seq >= before_seq)
+        continue;
+      auto json = tick_json(*it);
+      if (!picked.empty() && used + json.size() + 1 > budget) {
+        truncated = true;
+        break;
+      }
+      used += json.size() + 1;
+      oldest_seq = it->seq;
+      picked.push_back(std::move(json));
     }
-    out += "]}";
+    std::string out = std::move(head);
+    out.reserve(used + 64);
+    for (auto it = picked.rbegin(); it != picked.rend(); ++it) {
+      if (it != picked.rbegin())
+        out += ',';
+      out += *it;
+    }
+    out += ']';
+    if (truncated) {
+      out += ",\"truncated\":true,\"next_before_seq\":";
+      protocol::append_unsigned(out, oldest_seq);
+    }
+    out += '}';
     return out;
   }
 
@@ -164,6 +194,7 @@ public:
     s.messages_sent = book_.deliveries();
     s.filters = book_.group_count();
     s.buffer_size = book_.buffer_size();
+    s.buffer_bytes = book_.buffer_bytes();
     s.seq = book_.accepted();
     s.last_update_ms = book_.last_update_ms();
     s.created_ms = created_ms_;
@@ -273,7 +304,9 @@ caf::behavior stream_actor(caf::event_based_actor* self, std::string symbol,
     [core](stream_filter_atom, const std::string& sid, const std::vector<std::string>& fields) {
       return core->set_filter(sid, fields);
     },
-    [core](market_data_atom, std::uint32_t limit) { return core->market_data(limit); },
+    [core](market_data_atom, std::uint32_t limit, std::uint64_t before_seq) {
+      return core->market_data(limit, before_seq);
+    },
     [core](get_stats_atom) { return core->stats(); },
     [core](idle_check_atom) { core->check_idle(); },
     [self](retire_atom) { self->quit(); },

@@ -13,7 +13,8 @@
 //                                                 the topic a direct sink holds until released)
 //   (stream_unsub_atom, sid)                   -> void
 //   (stream_filter_atom, sid, fields)          -> stream_reply
-//   (market_data_atom, limit)                  -> std::string (JSON data)
+//   (market_data_atom, limit, before_seq)      -> std::string (JSON data, at most about
+//                                                 limits.max-reply-bytes; before_seq 0: newest)
 //   (get_stats_atom)                           -> stream_stats
 //   (retire_atom)                              -> quits
 

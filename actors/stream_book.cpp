@@ -23,8 +23,11 @@ std::ptrdiff_t compared_count(const field_list& fields) {
 
 } // namespace
 
-stream_history::stream_history(std::string symbol, std::size_t ring_capacity)
-  : symbol_(std::move(symbol)), capacity_(std::max<std::size_t>(ring_capacity, 1)) {}
+stream_history::stream_history(std::string symbol, std::size_t ring_capacity,
+                               std::size_t ring_bytes)
+  : symbol_(std::move(symbol)),
+    capacity_(std::max<std::size_t>(ring_capacity, 1)),
+    capacity_bytes_(ring_bytes) {}
 
 stream_history::verdict stream_history::add(protocol::tick t, std::int64_t now_ms) {
   if (is_duplicate(t)) {
@@ -40,11 +43,15 @@ stream_history::verdict stream_history::add(protocol::tick t, std::int64_t now_m
   if (t.id)
     ids_.insert(*t.id);
   const std::int64_t ts = *t.timestamp_ms;
-  ring_.push_back(stream_tick{std::move(t), ts, ++seq_});
+  const std::size_t size = protocol::tick_bytes(t);
+  ring_.push_back(stream_tick{std::move(t), ts, ++seq_, size});
+  bytes_ += size;
   last_update_ms_ = now_ms;
-  if (ring_.size() > capacity_) {
+  // The newest tick is the last value: it stays even when it alone is over the bytes.
+  while (ring_.size() > 1 && (ring_.size() > capacity_ || bytes_ > capacity_bytes_)) {
     if (const auto& evicted = ring_.front().tick.id)
       ids_.erase(*evicted);
+    bytes_ -= ring_.front().bytes;
     ring_.pop_front();
   }
   return verdict::accepted;

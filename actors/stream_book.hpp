@@ -4,7 +4,8 @@
 // recent ticks) and who gets it (subscribers grouped by field filter). Pure C++, so the
 // stream actor stays a thin shell and this is tested without an actor system.
 //
-// Everything input can grow is bounded: the ring by its capacity, the seen ids by the
+// Everything input can grow is bounded: the ring by its capacity in ticks and in bytes
+// (protocol::tick_bytes), the seen ids by the
 // ring (an id leaves the window with its tick), the filter groups by the subscribers
 // (a group goes with its last subscriber).
 
@@ -31,6 +32,7 @@ struct stream_tick {
   protocol::tick tick;
   std::int64_t timestamp_ms; // the tick's own, or its receive time
   std::uint64_t seq;         // 1, 2, 3, ... with no gaps
+  std::size_t bytes;         // protocol::tick_bytes of `tick`, as the ring counts it
 };
 
 /// The tick side of a stream. Not a template, so its code is compiled once in
@@ -40,8 +42,10 @@ public:
   enum class verdict { accepted, duplicate };
 
   /// ring_capacity: ticks kept for recent() and the id window; at least 1, because the
-  /// last value is the ring's newest tick.
-  stream_history(std::string symbol, std::size_t ring_capacity);
+  /// last value is the ring's newest tick. ring_bytes: the ticks' bytes kept; past it
+  /// the oldest go, but never the newest (the last value), whatever its size.
+  stream_history(std::string symbol, std::size_t ring_capacity,
+                 std::size_t ring_bytes = static_cast<std::size_t>(-1));
 
   const std::string& symbol() const { return symbol_; }
 
@@ -49,7 +53,7 @@ public:
   /// `timestamp` and `id`) is counted and dropped. Otherwise the tick gets the next seq
   /// and a timestamp (its own, else now_ms, which is then also added to its fields as
   /// "timestamp" so subscribers asking for that field get it), becomes the last value
-  /// and enters the ring, evicting the oldest tick past capacity.
+  /// and enters the ring, evicting the oldest ticks past either capacity.
   verdict add(protocol::tick t, std::int64_t now_ms);
 
   /// The newest accepted tick; null before the first.
@@ -59,11 +63,16 @@ public:
   /// the next add().
   std::vector<const stream_tick*> recent(std::size_t limit) const;
 
+  /// The ring, oldest first (for walking it backwards without copying).
+  const std::deque<stream_tick>& ring() const { return ring_; }
+
   // Counters for statistics (PROTOCOL.md §8).
   std::uint64_t accepted() const { return seq_; } // seq has no gaps: it counts them
   std::uint64_t duplicates_dropped() const { return duplicates_; }
   std::size_t buffer_size() const { return ring_.size(); }
+  std::size_t buffer_bytes() const { return bytes_; }
   std::size_t ring_capacity() const { return capacity_; }
+  std::size_t ring_capacity_bytes() const { return capacity_bytes_; }
   std::int64_t last_update_ms() const { return last_update_ms_; } // receive time of the last accepted tick; 0 before
   std::uint64_t deliveries() const { return deliveries_; }
   void count_deliveries(std::uint64_t n) { deliveries_ += n; } // the actor knows what it sent
@@ -73,6 +82,8 @@ private:
 
   std::string symbol_;
   std::size_t capacity_;
+  std::size_t capacity_bytes_;
+  std::size_t bytes_ = 0; // sum of ring_[i].bytes
   std::deque<stream_tick> ring_;
   std::unordered_set<std::string> ids_; // ids of the ticks in ring_ (unique: a repeat is a duplicate)
   std::uint64_t seq_ = 0;
@@ -97,8 +108,9 @@ public:
     Subscriber subscriber;
   };
 
-  explicit stream_book(std::string symbol, std::size_t ring_capacity = 1000)
-    : stream_history(std::move(symbol), ring_capacity) {}
+  explicit stream_book(std::string symbol, std::size_t ring_capacity = 1000,
+                       std::size_t ring_bytes = static_cast<std::size_t>(-1))
+    : stream_history(std::move(symbol), ring_capacity, ring_bytes) {}
 
   /// Adds `sid`, or for a sid already here replaces its subscriber and filter (moving
   /// it to the new filter's group). True if the sid is new.

@@ -9,6 +9,7 @@
 #include <boost/beast/websocket/detail/hybi13.hpp>
 #include <caf/send.hpp>
 
+#include "actors/close_reasons.hpp"
 #include "actors/frames.hpp"
 #include "actors/messages.hpp"
 
@@ -102,7 +103,8 @@ ws_connection::ws_connection(socket_type&& socket, std::shared_ptr<gateway_share
     shard_(shard),
     parser_(shared_->cfg->engineio.max_payload),
     heartbeat_(socket_.get_executor()),
-    close_deadline_(socket_.get_executor()) {
+    close_deadline_(socket_.get_executor()),
+    incomplete_deadline_(socket_.get_executor()) {
 }
 
 ws_connection::~ws_connection() {
@@ -194,9 +196,44 @@ void ws_connection::process_input() {
     auto step = parser_.parse({static_cast<const char*>(data.data()), data.size()});
     input_.consume(step.consumed);
     if (!step.event)
-      return; // a partial frame: wait for more
+      return watch_incomplete(); // a partial frame: wait for more, but not forever
     handle_event(std::move(*step.event));
   }
+}
+
+// A message the peer began must be whole within limits.incomplete-message-timeout:
+// fragments or a frame's payload trickled in slowly must not pin a connection (and
+// up to max-payload bytes of it) for ever.
+void ws_connection::watch_incomplete() {
+  if (parser_.between_messages() || parser_.failed() || close_queued_ || finished_)
+    return;
+  if (parser_.messages_begun() != incomplete_message_) {
+    incomplete_message_ = parser_.messages_begun();
+    incomplete_since_ = std::chrono::steady_clock::now();
+  }
+  if (incomplete_armed_)
+    return;
+  incomplete_armed_ = true;
+  incomplete_deadline_.expires_at(incomplete_since_ + shared_->cfg->limits.incomplete_message_timeout);
+  incomplete_deadline_.async_wait(
+    beast::bind_front_handler(&ws_connection::on_incomplete_due, shared_from_this()));
+}
+
+void ws_connection::on_incomplete_due(beast::error_code ec) {
+  incomplete_armed_ = false;
+  if (ec || finished_ || close_queued_ || parser_.failed() || parser_.between_messages())
+    return;
+  auto now = std::chrono::steady_clock::now();
+  // Unread input waiting for the session is our delay, not the peer's; a message
+  // begun since the timer was set gets its own full time.
+  if (read_paused_ || parser_.messages_begun() != incomplete_message_) {
+    incomplete_message_ = parser_.messages_begun();
+    incomplete_since_ = now;
+  } else if (now - incomplete_since_ >= shared_->cfg->limits.incomplete_message_timeout) {
+    ++shared_->incomplete;
+    return begin_close(close_code::policy_violation, std::string(incomplete_close_reason), false);
+  }
+  watch_incomplete();
 }
 
 void ws_connection::handle_event(ws_event event) {
@@ -671,6 +708,11 @@ void ws_connection::on_heartbeat() {
 }
 
 void ws_connection::close(close_code code, std::string reason) {
+  // The session's closes for inbound abuse are counted here, with the read side's own.
+  if (reason == flood_close_reason)
+    ++shared_->floods;
+  else if (reason == incomplete_close_reason)
+    ++shared_->incomplete;
   // What the session said before closing goes out first.
   after_inbox([code, reason = std::move(reason)](ws_connection& self) mutable {
     self.begin_close(code, std::move(reason), true);
@@ -719,6 +761,7 @@ void ws_connection::finish() {
   notify_closed("connection closed");
   heartbeat_.cancel();
   close_deadline_.cancel();
+  incomplete_deadline_.cancel();
   beast::error_code ignored; // the peer may be gone already; closing is best effort
   socket_.shutdown(socket_type::shutdown_send, ignored);
   socket_.close(ignored);

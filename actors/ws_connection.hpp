@@ -55,6 +55,9 @@ public:
   void accept(const beast::http::request<beast::http::string_body>& req, upgrade_request info,
               std::string early_bytes);
 
+  /// Keeps the connection's place in the per-address count until it is gone.
+  void hold(address_ticket ticket) { ticket_ = std::move(ticket); }
+
   void send(std::vector<out_frame> frames) override;
   void send_all(std::span<out_frame> frames) override;
   void when_written(std::function<void()> done) override;
@@ -137,6 +140,8 @@ private:
   void handle_event(protocol::ws_event event);
   void pause_reading();
   void resume_reading();
+  void watch_incomplete();
+  void on_incomplete_due(beast::error_code ec);
 
   // writing
   template <class Fill>
@@ -178,6 +183,7 @@ private:
   std::shared_ptr<gateway_shared> shared_;
   bool engineio_;
   fanout_shard& shard_;
+  address_ticket ticket_;
   caf::actor session_; // until it is told the connection closed
   caf::actor owner_;   // the session, for good: frames that arrive after the close go back to it
 
@@ -189,6 +195,10 @@ private:
   std::shared_ptr<ws_connection> paused_self_; // set while paused, see pause_reading()
   bool reading_ = false;
   std::chrono::steady_clock::time_point last_heard_;
+  // A message begun and not finished: which one (parser's count) and since when.
+  std::uint64_t incomplete_message_ = 0;
+  std::chrono::steady_clock::time_point incomplete_since_;
+  bool incomplete_armed_ = false;
 
   // handing over: the session appends here from its thread; the strand drains it.
   // A drain is posted only when the inbox goes from empty to not empty, so batches
@@ -233,6 +243,7 @@ private:
   bool finished_ = false;
   boost::asio::steady_timer heartbeat_;
   boost::asio::steady_timer close_deadline_;
+  boost::asio::steady_timer incomplete_deadline_;
 };
 
 } // namespace qc

@@ -251,10 +251,20 @@ result<tick> parse_tick(const Value& v, const std::string& label, const limits& 
       if (!t.timestamp_ms)
         return bad_tick(label, "timestamp must be integer milliseconds since the epoch");
     }
-    t.fields.emplace_back(std::string(name), to_json(value));
+    if (name.size() > lim.max_tick_name_bytes)
+      return bad_tick(label, "a field name is longer than " + std::to_string(lim.max_tick_name_bytes)
+                               + " bytes");
+    auto text = to_json(value);
+    if (text.size() > lim.max_tick_value_bytes)
+      return bad_tick(label, "field " + quoted(name) + " is longer than "
+                               + std::to_string(lim.max_tick_value_bytes) + " bytes");
+    t.fields.emplace_back(std::string(name), std::move(text));
   }
   if (!have_symbol)
     return bad_tick(label, "symbol is missing");
+  // Each field is bounded above, but 64 of them would still be 256 KB: bound the whole.
+  if (tick_bytes(t) > lim.max_tick_bytes)
+    return bad_tick(label, "larger than " + std::to_string(lim.max_tick_bytes) + " bytes");
   return t;
 }
 
@@ -315,6 +325,11 @@ std::optional<error> fill_request_params(request_in& req, const Value& params, c
     if (!symbol || !symbol->IsString() || !valid_symbol(text_of(*symbol)))
       return bad("get_market_data needs a symbol: " + std::string(symbol_rule));
     req.symbol = std::string(text_of(*symbol));
+    if (const Value* before = member(params, "before_seq")) {
+      if (!before->IsUint64() || before->GetUint64() < 1)
+        return bad("before_seq must be a positive integer");
+      req.before_seq = before->GetUint64();
+    }
     return optional_count("limit", req.limit);
   }
   case request_action::get_subscriptions:
@@ -434,6 +449,13 @@ std::optional<request_action> parse_request_action(std::string_view text) {
     if (to_string(a) == text)
       return a;
   return std::nullopt;
+}
+
+std::size_t tick_bytes(const tick& t) {
+  std::size_t n = t.symbol.size();
+  for (const auto& [name, value] : t.fields)
+    n += name.size() + value.size() + 4;
+  return n;
 }
 
 result<publish_ticks> parse_ticks(const Value& value, const limits& lim) {

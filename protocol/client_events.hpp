@@ -74,6 +74,11 @@ struct tick {
   std::vector<std::pair<std::string, std::string>> fields;
 };
 
+/// A tick's size as the broker holds and encodes it: the symbol, and per field its
+/// name and raw JSON value plus 4 bytes of quotes and separators. What
+/// limits.max_tick_bytes bounds and what a stream's ring counts.
+std::size_t tick_bytes(const tick& t);
+
 struct publish_ticks {
   std::vector<tick> ticks; // at least one, at most limits.max_ticks_per_publish
 };
@@ -95,7 +100,7 @@ std::optional<request_action> parse_request_action(std::string_view text);
 
 /// A `request` (PROTOCOL.md §3). Parameters come from its "payload" object and are
 /// filled per action:
-///   get_market_data      symbol, limit?
+///   get_market_data      symbol, limit?, before_seq? (only ticks with a smaller seq)
 ///   room_members         room
 ///   get_offline_messages count?
 ///   send_to_user         user_id, event, data_json
@@ -111,6 +116,7 @@ struct request_in {
   std::string room;
   std::string symbol;
   std::optional<std::uint32_t> limit;
+  std::optional<std::uint64_t> before_seq; // get_market_data paging: a positive integer
   std::optional<std::uint32_t> count;
   std::string user_id;
   std::string event;

@@ -17,6 +17,12 @@ std::optional<recovery_request> parse_recovery_auth(std::string_view connect_dat
   if (connect_data.empty())
     return std::nullopt;
   auto doc = parse_json(connect_data, lim);
+  if (!doc)
+    return std::nullopt;
+  return parse_recovery_auth(&*doc);
+}
+
+std::optional<recovery_request> parse_recovery_auth(const rapidjson::Value* doc) {
   if (!doc || !doc->IsObject())
     return std::nullopt;
   auto pid = doc->FindMember("pid");

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <rapidjson/document.h>
+
 #include "protocol/limits.hpp"
 
 namespace qc::protocol {
@@ -28,6 +30,9 @@ struct recovery_request {
 /// pid or offset that is not a short string).
 std::optional<recovery_request> parse_recovery_auth(std::string_view connect_data,
                                                     const limits& lim);
+
+/// The same from a CONNECT payload already parsed (parse_sio's `doc`); null: none.
+std::optional<recovery_request> parse_recovery_auth(const rapidjson::Value* connect_data);
 
 /// The same from /ws query parameters; an empty resume means none.
 std::optional<recovery_request> recovery_from_query(std::string_view resume,

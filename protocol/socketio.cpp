@@ -61,16 +61,15 @@ std::optional<error> check_data(sio_packet_type type, const rapidjson::Document*
 
 } // namespace
 
-result<sio_packet> parse_sio(std::string_view text, const limits& lim) {
+result<sio_head> parse_sio_head(std::string_view text, const limits& lim) {
   if (text.empty())
     return bad_packet("empty Socket.IO packet");
   if (text[0] < '0' || text[0] > '6')
     return bad_packet("unknown Socket.IO packet type");
-  sio_packet p;
-  p.type = static_cast<sio_packet_type>(text[0] - '0');
+  sio_head h{static_cast<sio_packet_type>(text[0] - '0')};
   std::size_t i = 1;
 
-  if (is_binary(p.type)) {
+  if (is_binary(h.type)) {
     const std::size_t start = i;
     while (i < text.size() && is_digit(text[i]))
       ++i;
@@ -81,7 +80,7 @@ result<sio_packet> parse_sio(std::string_view text, const limits& lim) {
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
     if (ec != std::errc{} || count > lim.max_attachments)
       return bad_packet("too many binary attachments (at most " + std::to_string(lim.max_attachments) + ")");
-    p.attachments = count;
+    h.attachments = count;
     ++i; // the '-'
   }
 
@@ -89,9 +88,12 @@ result<sio_packet> parse_sio(std::string_view text, const limits& lim) {
     const std::size_t comma = text.find(',', i);
     const std::size_t end = comma == std::string_view::npos ? text.size() : comma;
     const std::string_view nsp = text.substr(i, end - i);
+    // Refused before it is looked at: a namespace is echoed in replies (44/<ns>,...).
+    if (nsp.size() > lim.max_namespace_bytes)
+      return bad_packet("namespace longer than " + std::to_string(lim.max_namespace_bytes) + " bytes");
     if (!valid_namespace(nsp))
       return bad_packet("namespace is not valid text");
-    p.nsp = std::string(nsp);
+    h.nsp = nsp;
     i = comma == std::string_view::npos ? text.size() : comma + 1;
   }
 
@@ -104,18 +106,25 @@ result<sio_packet> parse_sio(std::string_view text, const limits& lim) {
       return bad_packet("ack id longer than 18 digits");
     std::uint64_t id = 0;
     std::from_chars(text.data() + id_start, text.data() + i, id);
-    p.ack_id = id;
+    h.ack_id = id;
   }
+  h.data = text.substr(i);
+  return h;
+}
 
-  std::optional<rapidjson::Document> data;
-  if (i < text.size()) {
-    auto parsed = parse_json(text.substr(i), lim);
+result<sio_packet> parse_sio(std::string_view text, const limits& lim) {
+  auto head = parse_sio_head(text, lim);
+  if (!head)
+    return head.error();
+  sio_packet p{head->type, std::string(head->nsp), head->ack_id, head->attachments};
+  if (!head->data.empty()) {
+    auto parsed = parse_json(head->data, lim);
     if (!parsed)
       return parsed.error();
-    data.emplace(std::move(*parsed));
-    p.data = std::string(text.substr(i));
+    p.doc.emplace(std::move(*parsed));
+    p.data = std::string(head->data);
   }
-  if (auto problem = check_data(p.type, data ? &*data : nullptr))
+  if (auto problem = check_data(p.type, p.doc ? &*p.doc : nullptr))
     return *problem;
   return p;
 }
@@ -147,13 +156,20 @@ bool is_reserved_event(std::string_view name) {
   return false;
 }
 
-binary_assembler::binary_assembler(sio_packet header) : header_(std::move(header)) {
+binary_assembler::binary_assembler(sio_packet header, std::size_t max_bytes)
+  : header_(std::move(header)), max_bytes_(max_bytes) {
   attachments_.reserve(header_.attachments);
 }
 
 bool binary_assembler::add(std::string attachment) {
-  if (!complete())
-    attachments_.push_back(std::move(attachment));
+  if (complete() || too_big_)
+    return complete();
+  if (attachment.size() > max_bytes_ - bytes_) {
+    too_big_ = true;
+    return false;
+  }
+  bytes_ += attachment.size();
+  attachments_.push_back(std::move(attachment));
   return complete();
 }
 

@@ -158,6 +158,8 @@ ws_parse_step ws_frame_parser::parse(std::string_view input) {
   while (!failed_ && step.consumed < input.size()) {
     auto rest = input.substr(step.consumed);
     if (!in_payload_) {
+      if (head_len_ == 0 && !in_message_)
+        ++begun_;
       auto need = header_size();
       auto take = std::min(need - head_len_, rest.size());
       std::copy_n(rest.data(), take, head_ + head_len_);

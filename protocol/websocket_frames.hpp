@@ -73,6 +73,13 @@ public:
 
   bool failed() const { return failed_; }
 
+  /// True when no frame or fragmented message is partly read.
+  bool between_messages() const { return head_len_ == 0 && !in_payload_ && !in_message_; }
+
+  /// Messages (and control frames outside one) begun so far: tells a caller that
+  /// watches an incomplete message whether it is still the same one.
+  std::uint64_t messages_begun() const { return begun_; }
+
 private:
   std::size_t header_size() const;
   std::optional<ws_event> check_first_bytes();
@@ -84,6 +91,7 @@ private:
 
   std::size_t max_message_;
   bool failed_ = false;
+  std::uint64_t begun_ = 0;
 
   // The frame being read: its header bytes, then its payload.
   unsigned char head_[14] = {};

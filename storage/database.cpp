@@ -87,6 +87,63 @@ ALTER TABLE offline_messages ADD COLUMN message_id TEXT;
 CREATE UNIQUE INDEX offline_messages_once ON offline_messages (user_id, message_id)
   WHERE message_id IS NOT NULL;
 )sql"},
+    // Bounds in bytes, not only in messages: each message records its size and its
+    // sender, and triggers keep per-user, per-(user, sender) and store-wide sums, so
+    // every bound reads one row instead of scanning. Rows from before get their size
+    // computed once here and the empty sender ("").
+    {3, R"sql(
+ALTER TABLE offline_messages ADD COLUMN sender TEXT NOT NULL DEFAULT '';
+ALTER TABLE offline_messages ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+UPDATE offline_messages SET bytes = length(CAST(event AS BLOB)) + length(CAST(payload AS BLOB));
+-- the oldest message of one sender for one user
+CREATE INDEX offline_messages_by_sender ON offline_messages (user_id, sender, id);
+
+ALTER TABLE offline_counts ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+UPDATE offline_counts SET bytes =
+  (SELECT COALESCE(SUM(m.bytes), 0) FROM offline_messages m WHERE m.user_id = offline_counts.user_id);
+
+CREATE TABLE offline_sender_counts (
+  user_id TEXT NOT NULL,
+  sender  TEXT NOT NULL,
+  count   INTEGER NOT NULL,
+  bytes   INTEGER NOT NULL,
+  PRIMARY KEY (user_id, sender)
+) WITHOUT ROWID;
+INSERT INTO offline_sender_counts (user_id, sender, count, bytes)
+  SELECT user_id, sender, COUNT(*), SUM(bytes) FROM offline_messages GROUP BY user_id, sender;
+-- the sender holding the most of one user's queue
+CREATE INDEX offline_sender_counts_by_count ON offline_sender_counts (user_id, count);
+CREATE INDEX offline_sender_counts_by_bytes ON offline_sender_counts (user_id, bytes);
+
+CREATE TABLE offline_totals (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  count INTEGER NOT NULL,
+  bytes INTEGER NOT NULL
+);
+INSERT INTO offline_totals (id, count, bytes)
+  SELECT 1, COUNT(*), COALESCE(SUM(bytes), 0) FROM offline_messages;
+
+DROP TRIGGER offline_messages_counted;
+DROP TRIGGER offline_messages_uncounted;
+
+CREATE TRIGGER offline_messages_counted AFTER INSERT ON offline_messages BEGIN
+  INSERT INTO offline_counts (user_id, count, bytes) VALUES (new.user_id, 1, new.bytes)
+    ON CONFLICT (user_id) DO UPDATE SET count = count + 1, bytes = bytes + excluded.bytes;
+  INSERT INTO offline_sender_counts (user_id, sender, count, bytes)
+    VALUES (new.user_id, new.sender, 1, new.bytes)
+    ON CONFLICT (user_id, sender) DO UPDATE SET count = count + 1, bytes = bytes + excluded.bytes;
+  UPDATE offline_totals SET count = count + 1, bytes = bytes + new.bytes WHERE id = 1;
+END;
+
+CREATE TRIGGER offline_messages_uncounted AFTER DELETE ON offline_messages BEGIN
+  UPDATE offline_counts SET count = count - 1, bytes = bytes - old.bytes WHERE user_id = old.user_id;
+  DELETE FROM offline_counts WHERE user_id = old.user_id AND count <= 0;
+  UPDATE offline_sender_counts SET count = count - 1, bytes = bytes - old.bytes
+    WHERE user_id = old.user_id AND sender = old.sender;
+  DELETE FROM offline_sender_counts WHERE user_id = old.user_id AND sender = old.sender AND count <= 0;
+  UPDATE offline_totals SET count = count - 1, bytes = bytes - old.bytes WHERE id = 1;
+END;
+)sql"},
 };
 
 constexpr bool versions_are_consecutive() {

@@ -112,7 +112,8 @@ struct bench_broker {
     o.binary = binary;
     o.working_dir = dir.path();
     o.args = {"--port=0", "--host=127.0.0.1", "--data-dir=" + (dir.path() / "data").string(),
-              "--config-file=" + config.string(), "--auth.mode=header", "--limits.events-per-second=1000000"};
+              "--config-file=" + config.string(), "--auth.mode=header", "--limits.events-per-second=1000000",
+              "--limits.max-connections-per-address=0"}; // all clients are 127.0.0.1
     o.args.insert(o.args.end(), extra.begin(), extra.end());
     process.emplace(std::move(o));
   }

@@ -54,7 +54,8 @@ TEST_CASE("a client that stops reading is closed as a slow consumer and holds no
   // than the default 5 s on a slow (sanitizer) build, and must still see the 1008.
   broker_under_test broker({"--limits.close-timeout=120000",
                             "--limits.soft-outbound-bytes=65536", "--limits.max-outbound-bytes=262144",
-                            "--limits.events-per-second=100000"});
+                            "--limits.events-per-second=100000",
+                            "--limits.inbound-bytes-per-second=1000000000"});
   sio_client sloth, reader, sender;
   connect_as(sloth, broker, "sloth");
   connect_as(reader, broker, "reader");

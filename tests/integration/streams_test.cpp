@@ -61,7 +61,8 @@ TEST_CASE("a stream subscriber that stops reading is conflated, every skip count
   // reading is conflated; a hard limit it never reaches.
   broker_under_test broker({"--limits.soft-outbound-bytes=1048576",
                             "--limits.max-outbound-bytes=268435456",
-                            "--limits.events-per-second=100000"});
+                            "--limits.events-per-second=100000",
+                            "--limits.inbound-bytes-per-second=1000000000"});
   sio_client sloth, reader, pub;
   connect_as(sloth, broker, "sloth");
   connect_as(reader, broker, "reader");

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -158,6 +159,7 @@ broker_process::broker_process(broker_options options) {
   argv.push_back(nullptr);
   const std::string wd = options.working_dir.string();
   const pid_t parent = ::getpid();
+  const rlimit open_files{options.open_files_limit, options.open_files_limit};
 
   pipe_pair out = make_pipe();
   pipe_pair err = make_pipe();
@@ -179,6 +181,7 @@ broker_process::broker_process(broker_options options) {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     if (!wd.empty() && ::chdir(wd.c_str()) != 0) ::_exit(126);
+    if (options.open_files_limit > 0 && ::setrlimit(RLIMIT_NOFILE, &open_files) != 0) ::_exit(125);
     ::execv(argv[0], argv.data());
     const char msg[] = "broker_process: execv failed\n";
     [[maybe_unused]] auto ignored = ::write(STDERR_FILENO, msg, sizeof msg - 1);

@@ -22,6 +22,8 @@ struct broker_options {
   // Working directory of the child; empty means the test's own.
   std::filesystem::path working_dir;
   std::chrono::milliseconds startup_timeout{15000};
+  // RLIMIT_NOFILE of the child (soft and hard); 0 keeps the test process's own.
+  unsigned long open_files_limit = 0;
 };
 
 struct exit_status {

@@ -310,6 +310,35 @@ TEST_CASE("publish is bounded in ticks and fields") {
   expect_error("publish", thousand_and_one, error_code::invalid_parameters, "error");
 }
 
+TEST_CASE("publish is bounded in name, value and whole-tick bytes") {
+  limits lim;
+  lim.max_tick_name_bytes = 8;
+  lim.max_tick_value_bytes = 10;
+  lim.max_tick_bytes = 40;
+  // At each bound: accepted. "12345678" is 10 bytes as JSON text, quotes included.
+  expect_event<publish_ticks>("publish", R"({"symbol":"A","12345678":"12345678"})", lim);
+  auto name = expect_error("publish", R"({"symbol":"A","123456789":1})", error_code::invalid_parameters, "error", lim);
+  CHECK(name.err.message.find("name is longer than 8 bytes") != std::string::npos);
+  auto value = expect_error("publish", R"({"symbol":"A","v":"123456789"})", error_code::invalid_parameters, "error", lim);
+  CHECK(value.err.message.find("longer than 10 bytes") != std::string::npos);
+  // A long number is as long as its text: the bound is on the JSON, not on strings only.
+  expect_error("publish", R"({"symbol":"A","v":12345678901})", error_code::invalid_parameters, "error", lim);
+  // Each field fits, the whole does not: 1 + 3 * (1 + 10 + 4) = 46 > 40.
+  auto whole = expect_error("publish", R"({"symbol":"A","a":"12345678","b":"12345678","c":"12345678"})",
+                            error_code::invalid_parameters, "error", lim);
+  CHECK(whole.err.message.find("larger than 40 bytes") != std::string::npos);
+  // 1 + 2 * 15 = 31: fits.
+  expect_event<publish_ticks>("publish", R"({"symbol":"A","a":"12345678","b":"12345678"})", lim);
+}
+
+TEST_CASE("tick_bytes counts the symbol, and names, values and 4 bytes per field") {
+  tick t;
+  t.symbol = "ABC";
+  t.fields.emplace_back("price", "1.5");
+  t.fields.emplace_back("name", R"("x")");
+  CHECK(tick_bytes(t) == 3 + (5 + 3 + 4) + (4 + 3 + 4));
+}
+
 TEST_CASE("parse_ticks serves POST /publish too") {
   auto doc = parse_json(R"({"symbol":"600519","price":1})", default_limits);
   REQUIRE(doc);

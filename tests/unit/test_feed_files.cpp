@@ -171,6 +171,33 @@ TEST_CASE("CSV rows: bad rows are errors, not ticks") {
   CHECK(parse_csv_row("600519,1764120600219,1", h).ok());
 }
 
+TEST_CASE("CSV rows obey the configured tick limits, as published ticks do") {
+  qc::protocol::limits lim;
+  lim.max_tick_value_bytes = 8;
+  lim.max_tick_bytes = 30;
+  lim.max_tick_fields = 3;
+  const auto h = header_of("symbol,price,note");
+  CHECK(parse_csv_row("AB,1.5,short", h, lim).ok());
+  CHECK(parse_csv_row("AB,1.5,much too long", h, lim).error.find("longer than 8 bytes") != std::string::npos);
+  const auto wide = header_of("symbol,price,aaaaaaaaaa");
+  CHECK(parse_csv_row("AB,1.5,123456", wide, lim).error.find("larger than 30 bytes") != std::string::npos);
+  CHECK(parse_csv_header("symbol,a,b,c", lim).error.find("more than 3") != std::string::npos);
+  // The reader applies them to every row: bad rows are reported, good ones go on.
+  auto in = std::make_unique<std::istringstream>("symbol,price,note\nAB,1,ok\nAB,2,far too long\nAB,3,ok\n");
+  csv_tick_reader reader(std::move(in), "limits.csv", lim);
+  auto first = reader.next();
+  REQUIRE(first);
+  CHECK(first->tick);
+  auto second = reader.next();
+  REQUIRE(second);
+  CHECK_FALSE(second->tick);
+  CHECK(second->line == 3);
+  CHECK(second->error.find("longer than 8 bytes") != std::string::npos);
+  auto third = reader.next();
+  REQUIRE(third);
+  CHECK(third->tick);
+}
+
 TEST_CASE("the CSV reader: good rows, bad rows with their line numbers, blank lines") {
   auto reader = reader_of("symbol,price\n"
                           "A,1\n"

@@ -198,3 +198,142 @@ TEST_CASE("offline queue: a message with an identity is stored once per user") {
   CHECK(q.size("bob") == 3);
   CHECK(payloads(q.peek("bob", 10, t0 + 2)) == std::vector<std::string>{"{\"n\":1}", "{\"n\":2}", "{\"n\":2}"});
 }
+
+// -- bounds in bytes -------------------------------------------------------------------
+
+namespace {
+
+// A message of exactly n bytes as the queue counts them (event "e" + payload).
+std::string payload_of(std::size_t n, char c = 'x') {
+  return std::string(n - 1, c);
+}
+
+std::vector<std::string> senders_in_order(const std::vector<offline_message>& msgs) {
+  std::vector<std::string> out;
+  for (const auto& m : msgs)
+    out.push_back(m.payload.substr(0, 1));
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("offline queue: bytes are counted per user, per sender and in total, without scans") {
+  temp_dir dir;
+  database db(dir.path() / "q.db");
+  offline_queue q(db, 1000, 7 * day_ms);
+  CHECK(offline_queue::message_bytes("e", "1234") == 5);
+  REQUIRE(q.enqueue_from("u1", "ann", "e", payload_of(100), t0, ""));
+  REQUIRE(q.enqueue_from("u1", "bob", "e", payload_of(50), t0, ""));
+  REQUIRE(q.enqueue_from("u2", "ann", "e", payload_of(10), t0, ""));
+  CHECK(q.bytes("u1") == 150);
+  CHECK(q.bytes("u2") == 10);
+  CHECK(q.sender_bytes("u1", "ann") == 100);
+  CHECK(q.sender_bytes("u1", "bob") == 50);
+  CHECK(q.sender_bytes("u2", "bob") == 0);
+  CHECK(q.total_bytes() == 160);
+  // Removal, expiry and rollback keep every counter exact.
+  q.remove("u1", ids(q.peek("u1", 1, t0)));
+  CHECK(q.bytes("u1") == 50);
+  CHECK(q.sender_bytes("u1", "ann") == 0);
+  CHECK(q.total_bytes() == 60);
+  {
+    auto tx = db.begin();
+    q.enqueue_from("u3", "carl", "e", payload_of(1000), t0, "");
+    CHECK(q.total_bytes() == 1060);
+  }
+  CHECK(q.total_bytes() == 60);
+  CHECK(q.purge_expired(t0 + 8 * day_ms) == 2);
+  CHECK(q.total_bytes() == 0);
+  CHECK(q.bytes("u1") == 0);
+}
+
+TEST_CASE("offline queue: past the user's bytes the oldest go, as with the count") {
+  temp_dir dir;
+  database db(dir.path() / "q.db");
+  offline_queue q(db, offline_bounds{1000, 1000}, 7 * day_ms);
+  std::size_t dropped = 0;
+  for (int i = 0; i < 25; ++i) // 25 messages of 100 bytes into 1000
+    dropped += q.enqueue_from("u1", "", "e", std::to_string(i % 10) + payload_of(99), t0, "")->dropped;
+  CHECK(dropped == 15);
+  CHECK(q.bytes("u1") == 1000);
+  CHECK(q.size("u1") == 10);
+  CHECK(q.peek("u1", 1, t0).front().payload.front() == '5'); // 0..14 went, 15 is oldest
+  // One big message pushes out as many small ones as it needs.
+  CHECK(q.enqueue_from("u1", "", "e", payload_of(450), t0, "")->dropped == 5);
+  CHECK(q.bytes("u1") == 950);
+}
+
+TEST_CASE("offline queue: one sender flooding a user pushes out its own messages, not the others'") {
+  temp_dir dir;
+  database db(dir.path() / "q.db");
+  // 1000 bytes per user, no per-sender cap: only the biggest-holder rule protects.
+  offline_queue q(db, offline_bounds{1000, 1000}, 7 * day_ms);
+  REQUIRE(q.enqueue_from("u1", "ann", "e", "a" + payload_of(99), t0, ""));
+  REQUIRE(q.enqueue_from("u1", "bob", "e", "b" + payload_of(99), t0, ""));
+  for (int i = 0; i < 100; ++i)
+    REQUIRE(q.enqueue_from("u1", "mallory", "e", "m" + payload_of(99), t0, ""));
+  CHECK(q.bytes("u1") == 1000);
+  CHECK(q.sender_bytes("u1", "mallory") == 800);
+  CHECK(senders_in_order(q.peek("u1", 100, t0))
+        == std::vector<std::string>{"a", "b", "m", "m", "m", "m", "m", "m", "m", "m"});
+  // The count bound works the same way.
+  offline_queue by_count(db, offline_bounds{4}, 7 * day_ms);
+  REQUIRE(by_count.enqueue_from("u2", "ann", "e", "a", t0, ""));
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(by_count.enqueue_from("u2", "mallory", "e", "m", t0, ""));
+  CHECK(senders_in_order(by_count.peek("u2", 100, t0)) == std::vector<std::string>{"a", "m", "m", "m"});
+}
+
+TEST_CASE("offline queue: one sender's part of a user's queue is capped; its own oldest go") {
+  temp_dir dir;
+  database db(dir.path() / "q.db");
+  offline_queue q(db, offline_bounds{1000, 10'000, 300}, 7 * day_ms);
+  std::size_t dropped = 0;
+  for (int i = 0; i < 10; ++i)
+    dropped += q.enqueue_from("u1", "mallory", "e", std::to_string(i) + payload_of(99), t0, "")->dropped;
+  REQUIRE(q.enqueue_from("u1", "ann", "e", "a" + payload_of(99), t0, ""));
+  CHECK(dropped == 7);
+  CHECK(q.sender_bytes("u1", "mallory") == 300);
+  CHECK(q.sender_bytes("u1", "ann") == 100);
+  CHECK(senders_in_order(q.peek("u1", 100, t0)) == std::vector<std::string>{"7", "8", "9", "a"});
+  // Another user's queue is another part.
+  REQUIRE(q.enqueue_from("u2", "mallory", "e", payload_of(300), t0, ""));
+  CHECK(q.sender_bytes("u2", "mallory") == 300);
+}
+
+TEST_CASE("offline queue: migration 3 counts the bytes and senders of rows queued before it") {
+  temp_dir dir;
+  const auto file = dir.path() / "old.db";
+  {
+    // A version-2 file as an earlier build left it: migrations 1 and 2 only.
+    database db(file);
+    db.handle().exec("DROP TRIGGER offline_messages_counted; DROP TRIGGER offline_messages_uncounted;"
+                     "DROP TABLE offline_sender_counts; DROP TABLE offline_totals;"
+                     "DROP INDEX offline_messages_by_sender;"
+                     "ALTER TABLE offline_messages DROP COLUMN sender;"
+                     "ALTER TABLE offline_messages DROP COLUMN bytes;"
+                     "ALTER TABLE offline_counts DROP COLUMN bytes;"
+                     "DELETE FROM schema_version WHERE version = 3;"
+                     "CREATE TRIGGER offline_messages_counted AFTER INSERT ON offline_messages BEGIN"
+                     " INSERT INTO offline_counts (user_id, count) VALUES (new.user_id, 1)"
+                     " ON CONFLICT (user_id) DO UPDATE SET count = count + 1; END;"
+                     "CREATE TRIGGER offline_messages_uncounted AFTER DELETE ON offline_messages BEGIN"
+                     " UPDATE offline_counts SET count = count - 1 WHERE user_id = old.user_id;"
+                     " DELETE FROM offline_counts WHERE user_id = old.user_id AND count <= 0; END;"
+                     "INSERT INTO offline_messages (user_id, event, payload, created_ms) VALUES"
+                     " ('u1', 'e', '1234', 1), ('u1', 'ev', '\xC3\xA9', 2), ('u2', 'e', '', 3);");
+    REQUIRE(db.handle().execAndGet("SELECT count FROM offline_counts WHERE user_id = 'u1'").getInt() == 2);
+  }
+  database db(file);
+  CHECK(db.schema_version() == database::latest_schema_version());
+  offline_queue q(db, 1000, 7 * day_ms);
+  CHECK(q.bytes("u1") == 5 + 4); // bytes, not characters: "é" is 2
+  CHECK(q.bytes("u2") == 1);
+  CHECK(q.total_bytes() == 10);
+  CHECK(q.sender_bytes("u1", "") == 9);
+  CHECK(q.size("u1") == 2);
+  // The new triggers keep counting from there.
+  q.remove("u1", ids(q.peek("u1", 1, 0)));
+  CHECK(q.bytes("u1") == 4);
+  CHECK(q.total_bytes() == 5);
+}

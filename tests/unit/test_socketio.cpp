@@ -17,7 +17,7 @@ sio_packet must_parse(std::string_view text) {
   if (!p)
     INFO("error: ", p.error().message);
   REQUIRE(p.ok());
-  return *p;
+  return std::move(*p);
 }
 
 bool rejected(std::string_view text, const limits& l = lim) {
@@ -231,4 +231,48 @@ TEST_CASE("binary_assembler collects the announced attachments") {
   binary_assembler none(must_parse("50-[\"a\"]"));
   CHECK(none.complete());
   CHECK(none.attachments().empty());
+}
+
+TEST_CASE("binary_assembler holds at most max_bytes of attachments") {
+  binary_assembler a(must_parse("52-[\"a\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]"), 10);
+  CHECK_FALSE(a.add(std::string(6, 'x')));
+  CHECK_FALSE(a.too_big());
+  CHECK(a.bytes() == 6);
+  CHECK_FALSE(a.add(std::string(5, 'y'))); // 11 > 10: not stored
+  CHECK(a.too_big());
+  CHECK(a.bytes() == 6);
+  CHECK(a.attachments().size() == 1);
+}
+
+TEST_CASE("parse_sio_head reads type, namespace, ack id and attachments without the JSON") {
+  auto h = parse_sio_head("2/chat,17[\"a\",{", lim); // the JSON is not looked at
+  REQUIRE(h.ok());
+  CHECK(h->type == sio_packet_type::event);
+  CHECK(h->nsp == "/chat");
+  CHECK(h->ack_id == 17u);
+  CHECK(h->data == "[\"a\",{");
+  auto b = parse_sio_head("53-9[", lim);
+  REQUIRE(b.ok());
+  CHECK(b->attachments == 3);
+  CHECK(b->ack_id == 9u);
+  CHECK_FALSE(parse_sio("2/chat,17[\"a\",{", lim).ok()); // the whole packet is refused
+}
+
+TEST_CASE("a namespace longer than max_namespace_bytes is refused, before anything echoes it") {
+  limits small;
+  small.max_namespace_bytes = 8;
+  CHECK(parse_sio("0/eightxx,", small).ok()); // 8 bytes with the '/'
+  CHECK(rejected("0/ninexxxx,", small));
+  auto h = parse_sio_head("0/" + std::string(500000, 'n') + ",", lim);
+  REQUIRE_FALSE(h.ok());
+  CHECK(h.error().message.size() < 100); // the error does not quote it
+}
+
+TEST_CASE("parse_sio parses the data once and keeps the document") {
+  auto p = must_parse("21[\"ping\",{\"n\":0e100}]");
+  REQUIRE(p.doc.has_value());
+  REQUIRE(p.doc->IsArray());
+  CHECK((*p.doc)[0].GetString() == std::string("ping"));
+  CHECK((*p.doc)[1]["n"].IsNumber());
+  CHECK_FALSE(must_parse("1").doc.has_value());
 }

@@ -326,3 +326,33 @@ TEST_CASE("groups stay consistent through many random changes") {
   for (const auto& [sid, entry] : model)
     CHECK(*b.filter_of(sid) == entry.second);
 }
+
+TEST_CASE("the ring is bounded in bytes too: the oldest go, the newest always stays") {
+  // Each price_tick("NNNN") is 1 + (5 + 4 + 4) = 14 bytes, and 28 once the stream has
+  // added its receive time as "timestamp":1 (9 + 1 + 4).
+  REQUIRE(qc::protocol::tick_bytes(price_tick("1000")) == 14);
+  stream_history h("S", 1000, 100);
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(h.add(price_tick(std::to_string(1000 + i)), 1) == verdict::accepted);
+  CHECK(h.buffer_size() == 3); // 3 * 28 = 84 <= 100 < 112
+  CHECK(h.buffer_bytes() == 84);
+  CHECK(seqs(h.recent(100)) == std::vector<std::uint64_t>{8, 9, 10});
+  // One tick bigger than the whole budget: it is the last value, so it stays, alone.
+  REQUIRE(h.add(price_tick(std::string(100, '7')), 1) == verdict::accepted);
+  CHECK(h.buffer_size() == 1);
+  CHECK(h.buffer_bytes() == 1 + 5 + 100 + 4 + 14);
+  CHECK(h.last()->seq == 11);
+  // The next small one pushes it out.
+  REQUIRE(h.add(price_tick("2000"), 1) == verdict::accepted);
+  CHECK(h.buffer_size() == 1);
+  CHECK(h.buffer_bytes() == 28);
+}
+
+TEST_CASE("an id leaves the duplicate window when the byte bound evicts its tick") {
+  stream_history h("S", 1000, 40); // two 34-byte ticks (id and timestamp added) do not fit together
+  REQUIRE(h.add(price_tick("1", "a"), 1) == verdict::accepted);
+  REQUIRE(h.add(price_tick("2", "b"), 1) == verdict::accepted);
+  CHECK(h.buffer_size() == 1);
+  CHECK(h.add(price_tick("3", "a"), 1) == verdict::accepted); // "a" was evicted
+  CHECK(h.add(price_tick("4", "a"), 1) == verdict::duplicate);
+}

@@ -332,3 +332,29 @@ TEST_CASE("the conflated count is spliced into stream_data") {
   CHECK(with_conflated_count("3", 1) == "3");
   CHECK(with_conflated_count("", 1) == "");
 }
+
+TEST_CASE("between_messages and messages_begun track a message in progress") {
+  ws_frame_parser p(1 << 20);
+  CHECK(p.between_messages());
+  CHECK(p.messages_begun() == 0);
+  auto first = client_frame(text, "frag"); // no FIN: a fragmented message begins
+  CHECK(feed(p, first).empty());
+  CHECK_FALSE(p.between_messages());
+  CHECK(p.messages_begun() == 1);
+  // A ping in between is part of the same wait; the message is still not whole.
+  CHECK(feed(p, client_frame(fin | ping, "p")).size() == 1);
+  CHECK_FALSE(p.between_messages());
+  CHECK(p.messages_begun() == 1);
+  // Half a continuation frame: still incomplete.
+  auto last = client_frame(fin | cont, "ment");
+  CHECK(feed(p, last.substr(0, 3)).empty());
+  CHECK_FALSE(p.between_messages());
+  auto events = feed(p, last.substr(3));
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].payload == "fragment");
+  CHECK(p.between_messages());
+  // The next message is a new one.
+  CHECK(feed(p, client_frame(fin | text, "x").substr(0, 1)).empty());
+  CHECK(p.messages_begun() == 2);
+  CHECK_FALSE(p.between_messages());
+}
