@@ -21,9 +21,11 @@ inline bool short_id(const std::string& s) { return !s.empty() && s.size() <= 12
 inline void check_tick(const protocol::tick& t, const protocol::limits& lim) {
   FUZZ_CHECK(protocol::valid_symbol(t.symbol));
   FUZZ_CHECK(t.fields.size() < lim.max_tick_fields); // the symbol counts as one
+  FUZZ_CHECK(protocol::tick_bytes(t) <= lim.max_tick_bytes);
   for (std::size_t i = 0; i < t.fields.size(); ++i) {
     const auto& [name, value] = t.fields[i];
     FUZZ_CHECK(!name.empty() && name != "symbol");
+    FUZZ_CHECK(name.size() <= lim.max_tick_name_bytes && value.size() <= lim.max_tick_value_bytes);
     FUZZ_CHECK(is_json(value));
     for (std::size_t j = 0; j < i; ++j)
       FUZZ_CHECK(t.fields[j].first != name);
@@ -107,6 +109,8 @@ inline void check_outcome(const std::variant<protocol::client_event, protocol::e
     FUZZ_CHECK(e->data_json.size() <= lim.max_content_bytes && is_json(e->data_json));
     if (e->limit)
       FUZZ_CHECK(*e->limit >= 1 && *e->limit <= 1000);
+    if (e->before_seq)
+      FUZZ_CHECK(*e->before_seq > 0 && e->action == request_action::get_market_data);
     if (e->count)
       FUZZ_CHECK(*e->count >= 1 && *e->count <= 1000);
     if (e->action == request_action::room_members || e->action == request_action::broadcast)

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "protocol/engineio.hpp"
+#include "protocol/json.hpp"
 #include "protocol/recovery.hpp"
 #include "protocol/socketio.hpp"
 #include "tests/fuzz/event_checks.hpp"
@@ -25,6 +26,7 @@ namespace {
 
 using namespace qc::protocol;
 
+// Equal as packets on the wire (the parsed `doc` follows from `data`).
 bool same(const sio_packet& a, const sio_packet& b) {
   return a.type == b.type && a.nsp == b.nsp && a.ack_id == b.ack_id && a.attachments == b.attachments &&
          a.data == b.data;
@@ -33,6 +35,15 @@ bool same(const sio_packet& a, const sio_packet& b) {
 void check_packet(const sio_packet& p, const limits& lim) {
   FUZZ_CHECK(p.attachments <= lim.max_attachments);
   FUZZ_CHECK(!p.nsp.empty() && p.nsp[0] == '/' && valid_utf8(p.nsp));
+  FUZZ_CHECK(p.nsp.size() <= lim.max_namespace_bytes);
+  // The JSON is parsed once, and kept exactly when there is data.
+  FUZZ_CHECK(p.doc.has_value() == !p.data.empty());
+  if (p.doc)
+    FUZZ_CHECK(to_json(*p.doc) == to_json(*parse_json(p.data, lim)));
+  const std::string wire = encode_sio(p); // the head's views point into it
+  const auto head = parse_sio_head(wire, lim);
+  FUZZ_CHECK(head.ok() && head->type == p.type && head->nsp == p.nsp && head->ack_id == p.ack_id &&
+             head->attachments == p.attachments && head->data == p.data);
   if (p.type != sio_packet_type::binary_event && p.type != sio_packet_type::binary_ack)
     FUZZ_CHECK(p.attachments == 0);
   const std::string encoded = encode_sio(p);
@@ -42,19 +53,23 @@ void check_packet(const sio_packet& p, const limits& lim) {
   switch (p.type) {
   case sio_packet_type::connect: {
     // A CONNECT to another namespace is refused with the namespace echoed back.
-    const sio_packet refuse{sio_packet_type::connect_error, p.nsp, std::nullopt, 0, R"({"message":"Invalid namespace"})"};
+    sio_packet refuse{sio_packet_type::connect_error, p.nsp, std::nullopt, 0, R"({"message":"Invalid namespace"})", {}};
     auto reply = parse_sio(encode_sio(refuse), lim);
     FUZZ_CHECK(reply.ok() && reply->nsp == p.nsp);
-    (void)parse_recovery_auth(p.data, lim);
+    // Recovery auth read from the kept document and from the text agree.
+    const auto from_doc = parse_recovery_auth(p.doc ? &*p.doc : nullptr);
+    const auto from_text = parse_recovery_auth(p.data, lim);
+    FUZZ_CHECK(from_doc.has_value() == from_text.has_value());
+    if (from_doc)
+      FUZZ_CHECK(from_doc->pid == from_text->pid && from_doc->offset == from_text->offset);
     break;
   }
   case sio_packet_type::event: {
     // What the session hands to on_event: the name and the first argument.
-    auto args = parse_json(p.data, lim);
-    FUZZ_CHECK(args.ok() && args->IsArray() && !args->Empty() && (*args)[0].IsString());
-    const rapidjson::Value* payload = args->Size() > 1 ? &(*args)[1] : nullptr;
-    qc::fuzz::check_outcome(parse_client_event({(*args)[0].GetString(), (*args)[0].GetStringLength()}, payload, lim),
-                            lim);
+    const auto& args = *p.doc;
+    FUZZ_CHECK(args.IsArray() && !args.Empty() && args[0].IsString());
+    const rapidjson::Value* payload = args.Size() > 1 ? &args[1] : nullptr;
+    qc::fuzz::check_outcome(parse_client_event({args[0].GetString(), args[0].GetStringLength()}, payload, lim), lim);
     break;
   }
   default:
