@@ -12,8 +12,9 @@ field_filter make_filter(const std::vector<std::string>& requested, const std::v
     return field_filter{true, {}};
   field_filter f{false, names};
   std::ranges::sort(f.fields);
-  const auto repeats = std::ranges::unique(f.fields);
-  f.fields.erase(repeats.begin(), repeats.end());
+  // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot compile
+  // the subrange that libstdc++ 12's version returns.
+  f.fields.erase(std::unique(f.fields.begin(), f.fields.end()), f.fields.end());
   return f;
 }
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is needed, then builds and runs every test twice: a normal build, and
-# a build under AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero if
-# anything fails. Set QC_SKIP_SANITIZERS=1 to run only the normal build. Set QC_TSAN=1
-# to also run scripts/tsan.sh (integration tests and the loadgen smoke run under
-# ThreadSanitizer; docs/security/ops.md has its cost).
+# a build under AddressSanitizer + UndefinedBehaviorSanitizer; between the two, every
+# fuzz target runs briefly on its committed corpus (scripts/fuzz.sh ci); last, the
+# integration tests and the loadgen smoke run under ThreadSanitizer (scripts/tsan.sh).
+# Exits non-zero if anything fails. QC_SKIP_SANITIZERS=1 runs only the normal build;
+# QC_SKIP_FUZZ=1 skips the fuzz targets, QC_FUZZ_SECONDS sets their time each;
+# QC_SKIP_TSAN=1 skips the ThreadSanitizer run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -18,11 +20,15 @@ run_suite() {
 }
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQC_BUILD_TESTS=ON
+if [ "${QC_SKIP_FUZZ:-0}" != "1" ]; then
+  echo "== build-fuzz: fuzz targets, ${QC_FUZZ_SECONDS:-20} s each on the committed corpus"
+  scripts/fuzz.sh ci "${QC_FUZZ_SECONDS:-20}"
+fi
 if [ "${QC_SKIP_SANITIZERS:-0}" != "1" ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DQC_SANITIZE=ON -DQC_BUILD_TESTS=ON
 fi
-if [ "${QC_TSAN:-0}" = "1" ]; then
+if [ "${QC_SKIP_SANITIZERS:-0}" != "1" ] && [ "${QC_SKIP_TSAN:-0}" != "1" ]; then
   scripts/tsan.sh
 fi
