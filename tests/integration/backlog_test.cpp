@@ -80,7 +80,10 @@ TEST_CASE("a client that reads none of its backlog is closed as a slow consumer 
   // Small pages and a short deadline; the backlog is larger than what the kernel's
   // socket buffers on loopback take in, so the pages stop draining.
   broker_under_test broker({"--limits.inbound-bytes-per-second=1000000000", "--limits.events-per-second=100000", "--limits.backlog-page-bytes=65536",
-                            "--limits.backlog-drain-timeout=1000", "--limits.close-timeout=30000"});
+                            "--limits.backlog-drain-timeout=1000", "--limits.close-timeout=30000",
+                            // 24 MB from one sender: above the offline byte bounds' defaults
+                            "--storage.offline-max-bytes-per-user=67108864",
+                            "--storage.offline-max-sender-bytes=67108864"});
   sio_client sender;
   connect_as(sender, broker, "sender");
   const std::string pad(60000, 'y');
