@@ -237,7 +237,7 @@ std::string render_stats(const stats_snapshot& s, const protocol::stats_page& pa
   put_time(w, "timestamp", now);
   put_time(w, "uptime_seconds", (now - info.started_ms) / 1000);
   // How fresh these figures are: gathered once, served to every request for
-  // stats.cache-ms (docs/security/ops.md).
+  // stats.cache-ms (docs/SECURITY.md).
   put_count(w, "stats_gathers", info.gathers);
   put_count(w, "snapshot_gather", s.gather);
   put_time(w, "snapshot_at", s.gathered_at_ms);

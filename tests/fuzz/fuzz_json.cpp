@@ -119,7 +119,7 @@ void check_number(const std::string& text) {
     FUZZ_CHECK(!doc.ok());
     return;
   }
-  // Known and accepted (docs/security/fuzz.md): RapidJSON's scanner refuses as "too big",
+  // Known and accepted (docs/SECURITY.md): RapidJSON's scanner refuses as "too big",
   // before our conversion sees them, a zero whose exponent exceeds 308 ("0e400") and an
   // integer part of 309 or more digits whatever the exponent ("1<400 zeros>e-300").
   // Refused cleanly; only those may fail, and only with that message.
