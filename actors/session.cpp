@@ -353,7 +353,7 @@ void session_core::await_attachments(protocol::sio_packet header) {
   if (header.attachments == 0)
     return;
   // Until they are in, the next frames must be them: they have a deadline and a cap.
-  pending_binary_.emplace(std::move(header), p_.cfg->limits.max_attachment_bytes);
+  pending_binary_ = std::make_unique<protocol::binary_assembler>(std::move(header), p_.cfg->limits.max_attachment_bytes);
   self_->delayed_send(self_, p_.cfg->limits.incomplete_message_timeout,
                       incomplete_due_atom::value, ++binary_packets_);
 }

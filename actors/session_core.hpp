@@ -471,7 +471,9 @@ private:
   std::vector<out_frame> outbox_; // written on the next flush
   bool flush_queued_ = false; // a flush message is in the mailbox
   std::unordered_map<std::string, std::vector<std::string>> streams_; // symbol -> fields
-  std::optional<protocol::binary_assembler> pending_binary_;
+  // Heap-held: binary packets are rare, and an idle session should not carry an empty
+  // assembler (a packet with its parsed document is ~250 bytes) for each connection.
+  std::unique_ptr<protocol::binary_assembler> pending_binary_;
   std::uint64_t binary_packets_ = 0; // binary packets begun: the deadline's generation
   bool connected_ = false;      // in namespace "/" now (/ws: past connect_response)
   bool ever_connected_ = false; // for the connect timeout

@@ -102,9 +102,7 @@ ws_connection::ws_connection(socket_type&& socket, std::shared_ptr<gateway_share
     engineio_(engineio),
     shard_(shard),
     parser_(shared_->cfg->engineio.max_payload),
-    heartbeat_(socket_.get_executor()),
-    close_deadline_(socket_.get_executor()),
-    incomplete_deadline_(socket_.get_executor()) {
+    deadline_(socket_.get_executor()) {
 }
 
 ws_connection::~ws_connection() {
@@ -214,8 +212,8 @@ void ws_connection::watch_incomplete() {
   if (incomplete_armed_)
     return;
   incomplete_armed_ = true;
-  incomplete_deadline_.expires_at(incomplete_since_ + shared_->cfg->limits.incomplete_message_timeout);
-  incomplete_deadline_.async_wait(
+  deadline_.expires_at(incomplete_since_ + shared_->cfg->limits.incomplete_message_timeout);
+  deadline_.async_wait(
     beast::bind_front_handler(&ws_connection::on_incomplete_due, shared_from_this()));
 }
 
@@ -705,8 +703,10 @@ bool ws_connection::batch_done(beast::error_code ec) {
 // nothing at all (no pong, no message) for two intervals is cut, as a dead peer
 // would not answer a close frame either.
 void ws_connection::arm_heartbeat() {
-  heartbeat_.expires_after(shared_->cfg->engineio.ping_interval);
-  heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  if (!heartbeat_)
+    heartbeat_ = std::make_unique<boost::asio::steady_timer>(socket_.get_executor());
+  heartbeat_->expires_after(shared_->cfg->engineio.ping_interval);
+  heartbeat_->async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec)
       self->on_heartbeat();
   });
@@ -750,8 +750,10 @@ void ws_connection::begin_close(close_code code, std::string reason, bool flush)
   notify_closed(reason);
   if (!flush)
     drop_queue();
-  close_deadline_.expires_after(shared_->cfg->limits.close_timeout);
-  close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  // Re-arming the deadline cancels a wait for an unfinished message (its handler sees
+  // operation_aborted, or close_queued_ if it was already due).
+  deadline_.expires_after(shared_->cfg->limits.close_timeout);
+  deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec)
       self->finish(); // the peer did not finish the handshake (or read our writes) in time
   });
@@ -778,9 +780,9 @@ void ws_connection::finish() {
   paused_self_.reset();
   abandon_write_waiters(); // nothing more is written
   notify_closed("connection closed");
-  heartbeat_.cancel();
-  close_deadline_.cancel();
-  incomplete_deadline_.cancel();
+  if (heartbeat_)
+    heartbeat_->cancel();
+  deadline_.cancel();
   beast::error_code ignored; // the peer may be gone already; closing is best effort
   socket_.shutdown(socket_type::shutdown_send, ignored);
   socket_.close(ignored);

@@ -248,9 +248,12 @@ private:
   bool close_sent_ = false;
   bool close_received_ = false;
   bool finished_ = false;
-  boost::asio::steady_timer heartbeat_;
-  boost::asio::steady_timer close_deadline_;
-  boost::asio::steady_timer incomplete_deadline_;
+  // Timers cost ~112 bytes each on every connection, so there are as few as can be:
+  // the heartbeat only for /ws (Engine.IO pings are the session's), and one deadline
+  // that bounds an unfinished inbound message while open and the close handshake once
+  // closing (an unfinished message no longer matters then).
+  std::unique_ptr<boost::asio::steady_timer> heartbeat_;
+  boost::asio::steady_timer deadline_;
 };
 
 } // namespace qc
