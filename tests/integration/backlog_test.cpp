@@ -34,9 +34,7 @@ void send_note(sio_client& sender, const std::string& user, int n, const std::st
 }
 
 std::int64_t offline_total(broker_under_test& broker) {
-  auto stats = http_get(broker.host(), broker.port(), "/stats");
-  REQUIRE(stats.status == 200);
-  return json_doc(stats.body).integer("/offline_queue/total_offline_messages").value_or(-1);
+  return fetch_stats(broker).integer("/offline_queue/total_offline_messages").value_or(-1);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "tests/integration/broker_under_test.hpp"
+#include "tests/support/http_client.hpp"
 
 #include "tests/support/json_doc.hpp"
 
@@ -53,6 +54,23 @@ std::int64_t join_room(sio_client& c, const std::string& room) {
 
 std::string text_message(const std::string& room, const std::string& content) {
   return "{\"room\":" + json_quote(room) + ",\"content\":" + json_quote(content) + ",\"message_type\":\"text\"}";
+}
+
+long rss_kb(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  return -1;
+}
+
+json_doc fetch_stats(broker_under_test& broker) {
+  auto r = http_get(broker.host(), broker.port(), "/stats");
+  REQUIRE_MESSAGE(r.status == 200, r.describe());
+  json_doc j(r.body);
+  REQUIRE_MESSAGE(j.ok(), r.body);
+  return j;
 }
 
 }  // namespace qc::test

@@ -3,6 +3,7 @@
 // with its own data directory and an empty config file (so the checked-in conf/ does
 // not leak into the tests), plus the client set-up steps every test repeats.
 #include "tests/support/broker_process.hpp"
+#include "tests/support/json_doc.hpp"
 #include "tests/support/json_ws_client.hpp"
 #include "tests/support/sio_client.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -42,6 +43,20 @@ std::string connect_as(sio_client& c, broker_under_test& b, const std::string& u
 
 // subscribe {room} and wait for `subscribed`; returns its `members`.
 std::int64_t join_room(sio_client& c, const std::string& room);
+
+// RSS checks mean nothing under the sanitizers: ASan's quarantine keeps freed memory
+// resident, TSan's shadow memory grows with every touched page.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool rss_is_meaningful = false;
+#else
+inline constexpr bool rss_is_meaningful = true;
+#endif
+
+// A process's resident memory in KB, from /proc (-1 if it cannot be read).
+long rss_kb(int pid);
+
+// GET /stats, required to answer 200 with JSON.
+json_doc fetch_stats(broker_under_test& broker);
 
 // A room_message payload with text content.
 std::string text_message(const std::string& room, const std::string& content);

@@ -17,14 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-json_doc fetch_stats(broker_under_test& broker) {
-  auto r = http_get(broker.host(), broker.port(), "/stats");
-  REQUIRE_MESSAGE(r.status == 200, r.describe());
-  json_doc j(r.body);
-  REQUIRE_MESSAGE(j.ok(), r.body);
-  return j;
-}
-
 // Opens /ws as `user` and consumes connect_response.
 void open_ws(json_ws_client& w, broker_under_test& broker, const std::string& user) {
   auto r = w.connect(broker.host(), broker.port(), "user_id=" + user);

@@ -49,12 +49,6 @@ void publish_ok(sio_client& c, const std::string& ticks, std::uint64_t id) {
   REQUIRE_MESSAGE(json_doc(*ack).boolean("/ok") == true, *ack);
 }
 
-json_doc stats(broker_under_test& broker) {
-  auto r = http_get(broker.host(), broker.port(), "/stats");
-  REQUIRE_MESSAGE(r.status == 200, r.describe());
-  return json_doc(r.body);
-}
-
 /// send_to_user {user_id, event "note", data: a string of `size` bytes}; returns the ack.
 json_doc send_to_user(sio_client& c, const std::string& user, std::size_t size, char fill, std::uint64_t id) {
   return ask(c, "send_to_user",
@@ -96,13 +90,13 @@ TEST_CASE("a tick past the tick limits is INVALID_PARAMETERS on publish and POST
   // One bad tick in a batch refuses the batch: nothing of it reaches a stream.
   REQUIRE(pub.emit("publish", "[" + big_tick("OK", 1, 1, 10) + "," + refused[1].first + "]", ++id));
   CHECK(json_doc(*pub.wait_ack(id)).boolean("/ok") == false);
-  CHECK_FALSE(stats(broker).has("/streams/streams/BIG"));
-  CHECK_FALSE(stats(broker).has("/streams/streams/OK"));
+  CHECK_FALSE(fetch_stats(broker).has("/streams/streams/BIG"));
+  CHECK_FALSE(fetch_stats(broker).has("/streams/streams/OK"));
   // At the bounds: accepted. 2 + (5 + 1 + 4) + 2 * (2 + 100 + 4) = 224 bytes.
   publish_ok(pub, big_tick("OK", 1, 2, 98), ++id);
   auto http = http_request("POST", broker.host(), broker.port(), "/publish", big_tick("OK", 2, 2, 98));
   CHECK_MESSAGE(http.status == 200, http.describe());
-  CHECK(stats(broker).integer("/streams/streams/OK/ticks") == 2);
+  CHECK(fetch_stats(broker).integer("/streams/streams/OK/ticks") == 2);
   CHECK(pub.is_open());
 }
 
@@ -152,7 +146,7 @@ TEST_CASE("each stream's ring is bounded in bytes (stream.buffer-bytes): the old
   // 100 ticks of about 8 KB (two 4000-byte fields): 800 KB offered, 100 KB kept.
   for (int b = 0; b < 10; ++b)
     publish_ok(pub, tick_batch("RING", b * 10 + 1, 10, 2, 4000), b + 1);
-  auto s = stats(broker);
+  auto s = fetch_stats(broker);
   auto bytes = s.integer("/streams/streams/RING/buffer_bytes");
   auto size = s.integer("/streams/streams/RING/buffer_size");
   REQUIRE(bytes);
@@ -176,7 +170,7 @@ TEST_CASE("at the defaults a symbol holds at most stream.buffer-bytes, however b
   // 1000 ticks of the largest size a tick may have (16 KB): 16 MB offered.
   for (int b = 0; b < 20; ++b)
     publish_ok(pub, tick_batch("HUGE", b * 50 + 1, 50, 4, 4000), b + 1);
-  auto s = stats(broker);
+  auto s = fetch_stats(broker);
   CHECK(s.integer("/streams/streams/HUGE/ticks") == 1000);
   CHECK(s.integer("/streams/streams/HUGE/buffer_bytes") <= 4 * 1024 * 1024);
   CHECK(s.integer("/streams/streams/HUGE/buffer_size") < 1000);
@@ -249,7 +243,7 @@ TEST_CASE("a user's offline queue is bounded in bytes (storage.offline-max-bytes
     auto ack = send_to_user(alice, "bob", 60000, static_cast<char>('0' + i), i + 1);
     CHECK(ack.integer("/data/queued") == 1);
   }
-  auto s = stats(broker);
+  auto s = fetch_stats(broker);
   CHECK(s.integer("/offline_queue/total_offline_messages") == 3); // 3 * ~60.2 KB <= 200000
   CHECK(s.integer("/offline_queue/total_offline_bytes") <= 200000);
   CHECK(s.integer("/offline_queue/dropped_offline") == 7);
@@ -273,7 +267,7 @@ TEST_CASE("one sender cannot fill another user's offline queue and push out the 
     CHECK(send_to_user(carol, "bob", 100, 'c', 1).integer("/data/queued") == 1);
     for (int i = 0; i < 20; ++i)
       send_to_user(mallory, "bob", 60000, static_cast<char>('a' + i), i + 1);
-    auto s = stats(broker);
+    auto s = fetch_stats(broker);
     CHECK(s.integer("/offline_queue/total_offline_messages") == 3); // carol's and mallory's last 2
     CHECK(s.integer("/offline_queue/total_offline_bytes") <= 130000 + 400);
     sio_client bob;
@@ -294,7 +288,7 @@ TEST_CASE("one sender cannot fill another user's offline queue and push out the 
     CHECK(send_to_user(carol, "bob", 100, 'c', 1).integer("/data/queued") == 1);
     for (int i = 0; i < 20; ++i)
       send_to_user(mallory, "bob", 60000, static_cast<char>('a' + i), i + 1);
-    auto s = stats(broker);
+    auto s = fetch_stats(broker);
     CHECK(s.integer("/offline_queue/total_offline_bytes") <= 300000);
     CHECK(s.integer("/offline_queue/total_offline_messages") == 5); // carol's and mallory's last 4
     sio_client bob;
@@ -314,7 +308,7 @@ TEST_CASE("the offline store is bounded in bytes in all (storage.offline-max-tot
   CHECK(send_to_user(alice, "u2", 60000, 'b', 2).integer("/data/queued") == 1);
   CHECK(send_to_user(alice, "u3", 60000, 'c', 3).integer("/data/queued") == 0);
   CHECK(send_to_user(alice, "u3", 20000, 'd', 4).integer("/data/queued") == 1); // a smaller one fits
-  auto s = stats(broker);
+  auto s = fetch_stats(broker);
   CHECK(s.integer("/offline_queue/refused_offline") == 1);
   CHECK(s.integer("/offline_queue/total_offline_bytes") <= 150000);
   CHECK(s.integer("/offline_queue/max_total_bytes") == 150000);

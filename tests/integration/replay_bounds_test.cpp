@@ -15,20 +15,6 @@ using namespace qc::test;
 
 namespace {
 
-#ifdef __SANITIZE_ADDRESS__
-constexpr bool rss_is_meaningful = false; // ASan's quarantine keeps freed memory resident
-#else
-constexpr bool rss_is_meaningful = true;
-#endif
-
-long rss_kb(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
-
 // A connection that may be recovered: its Socket.IO sid and pid, and the offset of
 // the last room packet it read.
 struct recoverable {

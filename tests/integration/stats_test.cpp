@@ -11,14 +11,6 @@ using namespace qc::test;
 
 namespace {
 
-json_doc fetch_stats(broker_under_test& broker) {
-  auto r = http_get(broker.host(), broker.port(), "/stats");
-  REQUIRE_MESSAGE(r.status == 200, r.describe());
-  json_doc j(r.body);
-  REQUIRE_MESSAGE(j.ok(), r.body);
-  return j;
-}
-
 // JSON Pointer of the entry for `key` in a collection that is either an object keyed by
 // name or an array of objects naming themselves in `id_field`.
 std::string entry(const json_doc& j, const std::string& collection, const std::string& id_field,

@@ -17,24 +17,6 @@ using namespace qc::test;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool rss_is_meaningful = false; // ASan's quarantine keeps freed memory resident
-#elif defined(__SANITIZE_THREAD__)
-constexpr bool rss_is_meaningful = false; // TSan's shadow memory grows with every touched page
-#else
-constexpr bool rss_is_meaningful = true;
-#endif
-
-/// The broker's resident memory in KB, from /proc.
-long rss_kb(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stol(line.substr(6));
-  return -1;
-}
-
 void subscribe_stream(sio_client& c, const std::string& symbol) {
   REQUIRE(c.emit("subscribe_market_stream",
                  R"({"symbol":")" + symbol + R"(","fields":["*"]})"));
