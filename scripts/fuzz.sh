@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (tests/fuzz) with clang-14, ASan and UBSan in build-fuzz/,
 # and runs them.
 #
-#   scripts/fuzz.sh ci [SECONDS]             every target for SECONDS (default 20) on the
+#   scripts/fuzz.sh ci [SECONDS]             every target for SECONDS (default 10) on the
 #                                            committed corpus; fails on any crash
 #   scripts/fuzz.sh long SECONDS [TARGET..]  each target (default all) for SECONDS, growing
 #                                            a working corpus in build-fuzz/corpus/<target>
@@ -74,7 +74,7 @@ case $mode in
     build_targets
     ;;
   ci)
-    secs=${2:-20}
+    secs=${2:-10}
     build_targets
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
     failed=()

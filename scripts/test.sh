@@ -21,8 +21,8 @@ run_suite() {
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQC_BUILD_TESTS=ON
 if [ "${QC_SKIP_FUZZ:-0}" != "1" ]; then
-  echo "== build-fuzz: fuzz targets, ${QC_FUZZ_SECONDS:-20} s each on the committed corpus"
-  scripts/fuzz.sh ci "${QC_FUZZ_SECONDS:-20}"
+  echo "== build-fuzz: fuzz targets, ${QC_FUZZ_SECONDS:-10} s each on the committed corpus"
+  scripts/fuzz.sh ci "${QC_FUZZ_SECONDS:-10}"
 fi
 if [ "${QC_SKIP_SANITIZERS:-0}" != "1" ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
