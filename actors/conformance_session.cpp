@@ -5,9 +5,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/frames.hpp"
-#include "actors/heartbeat.hpp"
-#include "actors/ids.hpp"
+#include "actors/common/frames.hpp"
+#include "actors/session/heartbeat.hpp"
+#include "actors/common/ids.hpp"
 #include "actors/messages.hpp"
 #include "protocol/engineio.hpp"
 #include "protocol/json.hpp"

@@ -10,8 +10,8 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/connection.hpp"
-#include "actors/identity.hpp"
+#include "actors/net/connection.hpp"
+#include "actors/session/identity.hpp"
 #include "actors/settings.hpp"
 
 namespace qc {

@@ -15,7 +15,7 @@
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 
-#include "actors/identity.hpp"
+#include "actors/session/identity.hpp"
 #include "protocol/client_events.hpp"
 
 namespace qc {
@@ -127,7 +127,7 @@ struct frame_weight {
 
 enum class transport_kind : std::uint8_t { socketio, json };
 
-/// One filter group of one stream (actors/fanout.hpp): every member gets the same bytes.
+/// One filter group of one stream (actors/net/fanout.hpp): every member gets the same bytes.
 struct topic_id {
   std::uint64_t stream = 0; // the stream actor's id
   std::uint64_t group = 0;  // the group's number within that stream

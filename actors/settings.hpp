@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/feed_settings.hpp"
+#include "actors/feeds/feed_settings.hpp"
 #include "protocol/limits.hpp"
 
 namespace qc {

@@ -6,7 +6,7 @@
 #include <caf/all.hpp>
 
 #include "actors/conformance_session.hpp"
-#include "actors/gateway.hpp"
+#include "actors/net/gateway.hpp"
 #include "apps/run_server.hpp"
 
 namespace {

@@ -1,5 +1,5 @@
 // Client event validation (protocol/client_events.cpp), the step every Socket.IO and /ws
-// event goes through after its JSON is parsed (actors/session.cpp on_event).
+// event goes through after its JSON is parsed (actors/session/session.cpp on_event).
 //
 // Input: the event name, a newline, then the payload as JSON text (absent when there is
 // no newline; empty text means no payload). Properties: the ones event_checks.hpp lists

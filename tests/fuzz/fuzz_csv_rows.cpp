@@ -1,4 +1,4 @@
-// Replay files (actors/feed_files.cpp): the tick CSV read by csv_tick_reader, as the
+// Replay files (actors/feeds/feed_files.cpp): the tick CSV read by csv_tick_reader, as the
 // replay feed reads it, and the simulated feed's symbols file.
 //
 // Input: the file's bytes. Properties: a bad header is refused with an error, never a
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/feed_files.hpp"
+#include "actors/feeds/feed_files.hpp"
 #include "protocol/names.hpp"
 #include "tests/fuzz/event_checks.hpp"
 

@@ -1,6 +1,6 @@
 // Engine.IO text packets (every WebSocket text frame on /socket.io/ and /engine.io/) and
-// the upgrade request's target (path and query), as actors/session.cpp and
-// actors/gateway.cpp read them.
+// the upgrade request's target (path and query), as actors/session/session.cpp and
+// actors/net/gateway.cpp read them.
 //
 // Properties: a packet re-encodes to the same frame, and only frames starting with a
 // type character parse; the query's parameters, percent-encoded again, parse back to the

@@ -1,6 +1,6 @@
 // Recovery requests (protocol/recovery.cpp): the Socket.IO CONNECT auth object
-// (actors/session.cpp on_namespace_connect) and the /ws ?resume=&offset= query
-// (actors/gateway.cpp, then session.cpp).
+// (actors/session/session.cpp on_namespace_connect) and the /ws ?resume=&offset= query
+// (actors/net/gateway.cpp, then session.cpp).
 //
 // Input: the CONNECT data (JSON text after "40"); the same bytes are also read as a query
 // string. Properties: a request is only ever one with a pid and offset of 1-64 bytes that

@@ -1,7 +1,7 @@
 // Socket.IO over Engine.IO as a connection delivers it: a sequence of WebSocket frames,
 // text frames holding Engine.IO packets and binary frames holding the attachments of a
 // binary packet, driven as actors/conformance_session.cpp (which reassembles them) and
-// actors/session.cpp (which validates events) do.
+// actors/session/session.cpp (which validates events) do.
 //
 // Input: frames separated by '\n'; a line starting with 'b' is a binary frame (the rest
 // of the line), any other line a text frame. Properties: a parsed packet re-encodes to

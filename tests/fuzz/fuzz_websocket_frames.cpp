@@ -1,4 +1,4 @@
-// WebSocket frames as the connection reads them (actors/ws_connection.cpp): bytes from
+// WebSocket frames as the connection reads them (actors/net/ws_connection.cpp): bytes from
 // the socket in slices of any size, one event per parse call.
 //
 // Input: byte 0 picks the message size limit, bytes 1-4 seed the slice sizes, the rest

@@ -1,4 +1,4 @@
-// Plain JSON messages on /ws (protocol/ws_json.cpp), driven as actors/session.cpp
+// Plain JSON messages on /ws (protocol/ws_json.cpp), driven as actors/session/session.cpp
 // on_json_text does: parse the envelope, then validate the event it names.
 //
 // Properties: an accepted envelope has a non-empty event name and an id that is a JSON

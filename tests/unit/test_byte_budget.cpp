@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "actors/byte_budget.hpp"
+#include "actors/durability/byte_budget.hpp"
 
 using qc::budget_lease;
 using qc::byte_budget;

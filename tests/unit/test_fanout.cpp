@@ -1,4 +1,4 @@
-// fanout_shard (actors/fanout.hpp) with its strand played by a plain queue: who gets a
+// fanout_shard (actors/net/fanout.hpp) with its strand played by a plain queue: who gets a
 // published frame, in which order work runs, and how a backlog is flushed.
 
 #include <deque>
@@ -10,7 +10,7 @@
 
 #include <doctest/doctest.h>
 
-#include "actors/fanout.hpp"
+#include "actors/net/fanout.hpp"
 
 using namespace qc;
 

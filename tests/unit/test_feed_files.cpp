@@ -9,9 +9,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "actors/feed_files.hpp"
-#include "actors/feed_settings.hpp"
-#include "actors/feed_simulated.hpp"
+#include "actors/feeds/feed_files.hpp"
+#include "actors/feeds/feed_settings.hpp"
+#include "actors/feeds/feed_simulated.hpp"
 
 using namespace qc;
 

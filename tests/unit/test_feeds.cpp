@@ -13,9 +13,9 @@
 
 #include <caf/all.hpp>
 
-#include "actors/feed_files.hpp"
-#include "actors/feed_replay.hpp"
-#include "actors/feed_simulated.hpp"
+#include "actors/feeds/feed_files.hpp"
+#include "actors/feeds/feed_replay.hpp"
+#include "actors/feeds/feed_simulated.hpp"
 #include "actors/messages.hpp"
 
 using namespace qc;

@@ -7,7 +7,7 @@
 #include <string>
 #include <variant>
 
-#include "actors/feed_files.hpp"
+#include "actors/feeds/feed_files.hpp"
 #include "protocol/client_events.hpp"
 #include "protocol/json.hpp"
 #include "protocol/recovery.hpp"

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "actors/inbound_budget.hpp"
+#include "actors/session/inbound_budget.hpp"
 
 using qc::inbound_budget;
 using verdict = inbound_budget::verdict;

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/replay_buffer.hpp"
+#include "actors/session/replay_buffer.hpp"
 
 using qc::replay_buffer;
 

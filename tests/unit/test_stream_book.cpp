@@ -5,7 +5,7 @@
 #include <random>
 #include <set>
 
-#include "actors/stream_book.hpp"
+#include "actors/market/stream_book.hpp"
 
 using qc::stream_book;
 using qc::stream_history;
