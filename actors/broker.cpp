@@ -34,7 +34,7 @@ http_response json_ok(std::string body) {
 /// Publishes one POST /publish batch and answers the request. Its inputs are spawn
 /// arguments, not lambda captures: CAF 0.17 dereferences a null argument tuple when
 /// it spawns a function actor that takes no arguments (UBSan catches it).
-void http_publisher(caf::event_based_actor* self, caf::actor market, tick_batch batch,
+void http_publisher(caf::event_based_actor* self, market_actor market, tick_batch batch,
                     http_responder respond) {
   self->request(market, std::chrono::seconds(10), publish_atom::value, std::move(batch))
     .then(
@@ -55,11 +55,11 @@ void http_publisher(caf::event_based_actor* self, caf::actor market, tick_batch 
 struct broker::impl {
   caf::actor_system& system;
   std::shared_ptr<const settings> cfg;
-  caf::actor directory;
-  caf::actor market;
-  caf::actor stats;
-  caf::actor persistence;
-  caf::actor supervisor;
+  directory_actor directory;
+  market_actor market;
+  stats_actor stats;
+  persistence_actor persistence;
+  parked_sessions_actor parked_sessions;
   std::shared_ptr<byte_budget> parked_budget;
   std::vector<caf::actor> feeds;
   std::unique_ptr<gateway> gw;
@@ -81,7 +81,7 @@ struct broker::impl {
     p.stats = stats;
     p.market = market;
     p.persistence = persistence;
-    p.supervisor = supervisor;
+    p.parked_sessions = parked_sessions;
     p.parked_budget = parked_budget;
     return system.spawn(session_actor, std::move(p));
   }
@@ -176,10 +176,10 @@ std::uint16_t broker::start() {
   auto& d = *impl_;
   d.persistence = spawn_persistence(d.system, d.cfg); // throws on a bad data directory
   d.parked_budget = std::make_shared<byte_budget>(d.cfg->recovery.parked_total_bytes);
-  d.supervisor = d.system.spawn(supervisor_actor, d.cfg,
-                                std::shared_ptr<const byte_budget>(d.parked_budget));
-  d.directory = d.system.spawn(directory_actor, d.cfg, d.persistence);
-  d.market = d.system.spawn(market_actor, d.cfg);
+  d.parked_sessions = d.system.spawn(parked_sessions_behavior, d.cfg,
+                                     std::shared_ptr<const byte_budget>(d.parked_budget));
+  d.directory = d.system.spawn(directory_behavior, d.cfg, d.persistence);
+  d.market = d.system.spawn(market_behavior, d.cfg);
   if (d.cfg->feed.simulated)
     d.feeds.push_back(d.system.spawn(simulated_feed, d.cfg->feed, d.market));
   if (!d.cfg->feed.replay_file.empty())
@@ -194,8 +194,9 @@ std::uint16_t broker::start() {
     d.handle_http(req, std::move(respond));
   };
   d.gw = std::make_unique<gateway>(d.cfg, std::move(hooks));
-  d.stats = d.system.spawn(stats_actor, d.cfg, d.directory, d.market, d.persistence,
-                           d.supervisor, [gw = d.gw.get()] { return gw->counters(); });
+  d.stats = d.system.spawn(stats_behavior, d.cfg,
+                           stats_sources{d.directory, d.market, d.persistence, d.parked_sessions},
+                           [gw = d.gw.get()] { return gw->counters(); });
   auto port = d.gw->listen();
   d.gw->run(d.cfg->io_threads);
   return port;
@@ -217,7 +218,7 @@ void broker::shutdown() {
   // whose client never sent CONNECT have no registered session: close those from
   // the socket side, and their sessions finish when the close completes.
   caf::anon_send(d.directory, shutdown_atom::value);
-  caf::anon_send_exit(d.supervisor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(d.parked_sessions, caf::exit_reason::user_shutdown);
   d.gw->close_all(close_code::going_away, "server shutting down");
   caf::anon_send_exit(d.stats, caf::exit_reason::user_shutdown);
   caf::anon_send(d.market, shutdown_atom::value);
@@ -225,7 +226,7 @@ void broker::shutdown() {
   d.market = nullptr;
   d.stats = nullptr;
   d.persistence = nullptr;
-  d.supervisor = nullptr;
+  d.parked_sessions = nullptr;
   // Asio keeps running while the actors finish, so their last writes and closes go out.
   d.system.await_all_actors_done();
   d.gw->stop(std::chrono::milliseconds(2000));

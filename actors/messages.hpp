@@ -1,7 +1,12 @@
 #pragma once
 // The message vocabulary of the broker: every atom and every struct that actors send
-// each other, on one page. Handlers take these by const& so a broadcast payload is
-// never copied per receiver.
+// each other. Which actor takes which message is its typed interface, next to it
+// (e.g. actors/market/market_interface.hpp). Handlers take these by const& so a
+// broadcast payload is never copied per receiver.
+//
+// Every struct that may cross nodes has an `inspect` overload (round-tripped through
+// CAF's binary serializer in tests/unit/test_serialization.cpp); the ones that share
+// memory by pointer are local only and listed at the end.
 
 #include <cstddef>
 #include <cstdint>
@@ -13,10 +18,14 @@
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/none.hpp>
 
 #include "actors/session/identity.hpp"
 #include "protocol/client_events.hpp"
+#include "protocol/error_codes.hpp"
 
 namespace qc {
 
@@ -73,7 +82,7 @@ using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
 using room_offline_atom = caf::atom_constant<caf::atom("room_offl")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using purge_atom = caf::atom_constant<caf::atom("purge")>;
-// recovery (supervisor and sessions)
+// recovery (the parked-session registry and sessions)
 using park_atom = caf::atom_constant<caf::atom("park")>;
 using unpark_atom = caf::atom_constant<caf::atom("unpark")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
@@ -83,7 +92,7 @@ using detached_atom = caf::atom_constant<caf::atom("detached")>;
 using detach_due_atom = caf::atom_constant<caf::atom("detach_due")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
 using window_due_atom = caf::atom_constant<caf::atom("window_due")>;
-using written_atom = caf::atom_constant<caf::atom("written")>;
+using written_atom = caf::atom_constant<caf::atom("written")>; // connection -> drain gate
 using drain_wait_atom = caf::atom_constant<caf::atom("drain_wait")>;
 using gate_due_atom = caf::atom_constant<caf::atom("gate_due")>;
 // statistics and lifecycle
@@ -111,6 +120,13 @@ struct wire_frame {
 
   bool queueable() const { return !event.empty(); }
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, wire_frame& x) {
+  return f(caf::meta::type_name("wire_frame"), x.socketio, x.json, x.conflate_key, x.offset,
+           x.event, x.payload, x.id, x.sender);
+}
+
 using shared_frame = std::shared_ptr<const wire_frame>;
 
 /// What a kept frame holds: both encodings, the queueable copy and the keys. Counted
@@ -133,6 +149,11 @@ struct topic_id {
   std::uint64_t group = 0;  // the group's number within that stream
   bool operator==(const topic_id&) const = default;
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topic_id& x) {
+  return f(caf::meta::type_name("topic_id"), x.stream, x.group);
+}
 
 struct topic_hash {
   std::size_t operator()(const topic_id& t) const noexcept {
@@ -166,21 +187,6 @@ struct member_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
   return f(caf::meta::type_name("member_info"), x.sid, x.user_id, x.roles, x.session);
-}
-
-/// The room's answer to a join.
-struct join_reply {
-  bool ok = false;
-  caf::actor room;            // send room messages here while a member
-  std::uint32_t members = 0;  // members after the join
-  bool already_member = false;
-  std::string error;          // why not, when !ok
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
-  return f(caf::meta::type_name("join_reply"), x.ok, x.room, x.members,
-           x.already_member, x.error);
 }
 
 /// Narrows a room broadcast to a role or a user (PROTOCOL.md §3 `target`); empty
@@ -276,27 +282,35 @@ typename Inspector::result_type inspect(Inspector& f, stream_stats& x) {
            x.buffer_size, x.buffer_bytes, x.seq, x.last_update_ms, x.created_ms);
 }
 
-/// Everything the directory knows, for the stats actor to ask further.
-struct directory_listing {
-  std::vector<caf::actor> sessions;
-  std::vector<caf::actor> rooms;
-  std::uint64_t total_users = 0;
-  std::uint64_t connections_opened = 0;
-  std::uint64_t connections_closed = 0;
-  std::uint64_t rooms_created = 0;
-  std::uint64_t rooms_retired = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, directory_listing& x) {
-  return f(caf::meta::type_name("directory_listing"), x.sessions, x.rooms, x.total_users,
-           x.connections_opened, x.connections_closed, x.rooms_created, x.rooms_retired);
-}
-
 // -- market data -------------------------------------------------------------------
 
 /// Ticks on their way to their streams: from feeds, `publish` events, POST /publish.
 using tick_batch = std::vector<protocol::tick>;
+
+} // namespace qc
+
+namespace qc::protocol {
+
+/// CAF 0.17's inspectors know no std::optional: each optional field travels as a
+/// presence flag and a value, put back together after loading.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tick& x) {
+  bool has_id = x.id.has_value();
+  std::string id = x.id.value_or(std::string{});
+  bool has_timestamp = x.timestamp_ms.has_value();
+  std::int64_t timestamp = x.timestamp_ms.value_or(0);
+  auto rebuild = [&]() -> caf::error {
+    x.id = has_id ? std::optional<std::string>(std::move(id)) : std::nullopt;
+    x.timestamp_ms = has_timestamp ? std::optional<std::int64_t>(timestamp) : std::nullopt;
+    return caf::none;
+  };
+  return f(caf::meta::type_name("tick"), x.symbol, has_id, id, has_timestamp, timestamp,
+           x.fields, caf::meta::load_callback(rebuild));
+}
+
+} // namespace qc::protocol
+
+namespace qc {
 
 /// The market's answer to a publish: ticks taken, and ticks dropped as duplicates.
 struct publish_result {
@@ -312,7 +326,9 @@ typename Inspector::result_type inspect(Inspector& f, publish_result& x) {
 /// A stream's answer to a subscribe or a filter update.
 struct stream_reply {
   bool ok = false;
-  std::string error_code;           // STREAM_NOT_FOUND, SUBSCRIBER_NOT_FOUND, SUBSCRIPTION_FAILED
+  /// When !ok: STREAM_NOT_FOUND, SUBSCRIBER_NOT_FOUND or SUBSCRIPTION_FAILED; spelled
+  /// out only when the session writes it to the wire.
+  protocol::error_code code = protocol::error_code::subscription_failed;
   std::string error;                // human text when !ok
   std::vector<std::string> fields;  // the filter as applied
   shared_frame snapshot;            // last value for this filter, or null; "snapshot":true
@@ -329,6 +345,11 @@ struct saved_state {
   std::vector<std::pair<std::string, std::vector<std::string>>> streams; // symbol, fields
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, saved_state& x) {
+  return f(caf::meta::type_name("saved_state"), x.rooms, x.streams);
+}
+
 /// One message waiting in a user's offline queue.
 struct offline_item {
   std::int64_t id = 0;
@@ -336,7 +357,18 @@ struct offline_item {
   std::string payload; // as sent live; delivery adds "offline":true
   std::int64_t created_ms = 0;
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, offline_item& x) {
+  return f(caf::meta::type_name("offline_item"), x.id, x.event, x.payload, x.created_ms);
+}
+
 using offline_batch = std::vector<offline_item>;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, identity& x) {
+  return f(caf::meta::type_name("identity"), x.user_id, x.roles, x.anonymous);
+}
 
 /// What a session that dropped hands to the session its client came back on.
 struct handover_state {
@@ -399,12 +431,12 @@ struct json_callback {
 
 } // namespace qc
 
+// Local only: these share memory (a frame encoded once, a connection, a callback into
+// an Asio thread) by pointer, which is what keeps the hot path free of copies; they
+// cannot cross nodes (docs/arch-fragments/arch-typed.md says what would have to).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::shared_frame)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::json_callback)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::tick_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::stream_reply)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::saved_state)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::offline_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::handover_state)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(qc::closed_state)

@@ -10,7 +10,7 @@ namespace qc {
 
 namespace {
 
-struct supervisor_state {
+struct registry_state {
   std::shared_ptr<const settings> cfg;
   std::shared_ptr<const byte_budget> parked_budget; // what parked sessions keep, charged by them
   std::unordered_map<std::string, caf::actor> parked; // pid -> session
@@ -19,9 +19,10 @@ struct supervisor_state {
 
 } // namespace
 
-caf::behavior supervisor_actor(caf::event_based_actor*, std::shared_ptr<const settings> cfg,
-                               std::shared_ptr<const byte_budget> parked_budget) {
-  auto st = std::make_shared<supervisor_state>();
+parked_sessions_actor::behavior_type
+parked_sessions_behavior(parked_sessions_actor::pointer, std::shared_ptr<const settings> cfg,
+                         std::shared_ptr<const byte_budget> parked_budget) {
+  auto st = std::make_shared<registry_state>();
   st->cfg = std::move(cfg);
   st->parked_budget = std::move(parked_budget);
   return {

@@ -25,7 +25,7 @@ constexpr std::size_t max_batch_writes = 2000;
 /// The database and what the actor knows beside it.
 class persistence_core {
 public:
-  persistence_core(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
+  persistence_core(persistence_actor::pointer self, std::shared_ptr<const settings> cfg,
                    std::shared_ptr<storage::database> db)
     : self_(self),
       cfg_(std::move(cfg)),
@@ -47,9 +47,10 @@ public:
   // -- writes: gathered into one transaction, answered after it commits ----------------
 
   /// Runs `write` in the open batch and answers `rp` with what it returned once
-  /// committed, or with an error if the write or the commit fails.
+  /// committed, or with an error if the write or the commit fails. Returns `rp`, for
+  /// the handler to return: the answer comes later, through it.
   template <class Write>
-  void write(caf::response_promise rp, Write&& write) {
+  caf::response_promise write(caf::response_promise rp, Write&& write) {
     caf::message reply;
     try {
       open_batch();
@@ -58,11 +59,12 @@ public:
       ++stats_.write_errors;
       log_line("persistence", std::string("write failed: ") + e.what());
       rp.deliver(caf::make_error(caf::sec::runtime_error, e.what()));
-      return;
+      return rp;
     }
-    waiting_.emplace_back(std::move(rp), std::move(reply));
+    waiting_.emplace_back(rp, std::move(reply));
     if (++batch_writes_ >= max_batch_writes)
       commit();
+    return rp;
   }
 
   /// Ends the open batch: commits and answers everyone waiting on it.
@@ -208,7 +210,7 @@ private:
     }
   }
 
-  caf::event_based_actor* self_;
+  persistence_actor::pointer self_;
   std::shared_ptr<const settings> cfg_;
   std::shared_ptr<storage::database> db_;
   storage::subscription_store subs_;
@@ -222,33 +224,37 @@ private:
   persistence_stats stats_;
 };
 
-caf::behavior persistence_actor(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
-                                std::shared_ptr<storage::database> db) {
+persistence_actor::behavior_type persistence_behavior(persistence_actor::pointer self,
+                                                      std::shared_ptr<const settings> cfg,
+                                                      std::shared_ptr<storage::database> db) {
   auto core = std::make_shared<persistence_core>(self, std::move(cfg), std::move(db));
   self->delayed_send(self, purge_interval, purge_atom::value);
   self->set_default_handler(caf::print_and_drop);
   return {
-    [self, core](save_room_atom, const std::string& user, const std::string& room) {
-      core->write(self->make_response_promise(), [&] {
+    [self, core](save_room_atom, const std::string& user,
+                 const std::string& room) -> caf::result<bool> {
+      return core->write(self->make_response_promise(), [&] {
         core->subs().save_room(user, room);
         return true;
       });
     },
-    [self, core](forget_room_atom, const std::string& user, const std::string& room) {
-      core->write(self->make_response_promise(), [&] {
+    [self, core](forget_room_atom, const std::string& user,
+                 const std::string& room) -> caf::result<bool> {
+      return core->write(self->make_response_promise(), [&] {
         core->subs().forget_room(user, room);
         return true;
       });
     },
     [self, core](save_stream_atom, const std::string& user, const std::string& symbol,
-                 const std::vector<std::string>& fields) {
-      core->write(self->make_response_promise(), [&] {
+                 const std::vector<std::string>& fields) -> caf::result<bool> {
+      return core->write(self->make_response_promise(), [&] {
         core->subs().save_stream(user, symbol, fields);
         return true;
       });
     },
-    [self, core](forget_stream_atom, const std::string& user, const std::string& symbol) {
-      core->write(self->make_response_promise(), [&] {
+    [self, core](forget_stream_atom, const std::string& user,
+                 const std::string& symbol) -> caf::result<bool> {
+      return core->write(self->make_response_promise(), [&] {
         core->subs().forget_stream(user, symbol);
         return true;
       });
@@ -267,14 +273,15 @@ caf::behavior persistence_actor(caf::event_based_actor* self, std::shared_ptr<co
     [core](offline_done_atom, const std::string& user, const std::vector<std::int64_t>& ids) {
       core->remove_delivered(user, ids);
     },
-    [self, core](enqueue_atom, const std::string& user, const shared_frame& frame) {
-      core->write(self->make_response_promise(), [&] {
+    [self, core](enqueue_atom, const std::string& user,
+                 const shared_frame& frame) -> caf::result<std::uint32_t> {
+      return core->write(self->make_response_promise(), [&] {
         return std::uint32_t{core->enqueue(user, *frame) ? 1u : 0u};
       });
     },
     [self, core](room_offline_atom, const std::string& room, const shared_frame& frame,
-                 const std::string& target_user) {
-      core->write(self->make_response_promise(), [&] {
+                 const std::string& target_user) -> caf::result<std::uint32_t> {
+      return core->write(self->make_response_promise(), [&] {
         std::uint32_t queued = 0;
         for (auto& user : core->subs().users_in_room(room))
           if ((target_user.empty() || user == target_user) && !core->has_session(user)
@@ -298,11 +305,12 @@ caf::behavior persistence_actor(caf::event_based_actor* self, std::shared_ptr<co
 
 } // namespace
 
-caf::actor spawn_persistence(caf::actor_system& system, std::shared_ptr<const settings> cfg) {
+persistence_actor spawn_persistence(caf::actor_system& system,
+                                    std::shared_ptr<const settings> cfg) {
   auto db = std::make_shared<storage::database>(
     cfg->database_path(),
     cfg->storage.synchronous_full ? storage::sync_mode::full : storage::sync_mode::normal);
-  return system.spawn<caf::detached>(persistence_actor, std::move(cfg), std::move(db));
+  return system.spawn<caf::detached>(persistence_behavior, std::move(cfg), std::move(db));
 }
 
 } // namespace qc

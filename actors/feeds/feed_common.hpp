@@ -9,6 +9,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "actors/common/log.hpp"
+#include "actors/market/market_interface.hpp"
 #include "actors/messages.hpp"
 
 namespace qc {
@@ -22,13 +23,14 @@ inline void feed_log(std::string_view feed, std::string_view message) {
   log_line(feed, message);
 }
 
-/// Sends one batch to the market as a request (its handler answers publish_result);
-/// `answered(err)` runs once, with an empty error when the market took the batch.
+/// Sends one batch to the market as a request (its handler answers with nothing once
+/// the batch is on its way to the streams); `answered(err)` runs once, with an empty
+/// error when the market took the batch.
 template <class F>
-void publish_batch(caf::event_based_actor* self, const caf::actor& market, tick_batch batch,
+void publish_batch(caf::event_based_actor* self, const market_actor& market, tick_batch batch,
                    F answered) {
   self->request(market, std::chrono::seconds(10), tick_atom::value, std::move(batch))
-    .then([answered](const publish_result&) mutable { answered(caf::error{}); },
+    .then([answered]() mutable { answered(caf::error{}); },
           [answered](caf::error& err) mutable { answered(err); });
 }
 

@@ -25,7 +25,7 @@ constexpr std::uint64_t max_bad_row_warnings = 100; // then only the final count
 class replay_state {
 public:
   replay_state(caf::event_based_actor* self, csv_tick_reader reader, const feed_settings& cfg,
-               caf::actor market)
+               market_actor market)
     : self_(self), reader_(std::move(reader)), name_(cfg.replay_file),
       speed_(cfg.replay_speed), loop_(cfg.replay_loop), market_(std::move(market)) {
   }
@@ -149,7 +149,7 @@ private:
   std::string name_;
   double speed_;
   bool loop_;
-  caf::actor market_;
+  market_actor market_;
 
   std::optional<protocol::tick> pending_; // read, not yet sent
   clock_type::time_point pending_due_;
@@ -174,7 +174,7 @@ private:
 
 } // namespace
 
-caf::behavior replay_feed(caf::event_based_actor* self, feed_settings cfg, caf::actor market) {
+caf::behavior replay_feed(caf::event_based_actor* self, feed_settings cfg, market_actor market) {
   std::shared_ptr<replay_state> st;
   try {
     if (!market)

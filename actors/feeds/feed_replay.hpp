@@ -5,6 +5,8 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/market/market_interface.hpp"
+
 #include "actors/feeds/feed_settings.hpp"
 
 namespace qc {
@@ -16,6 +18,6 @@ namespace qc {
 /// timestamp go with the row before. When looping, each pass shifts the timestamps so
 /// they keep increasing. Quits at the end of the file (not looping), when the market
 /// goes down, or at once with a message on stderr when the file cannot be read.
-caf::behavior replay_feed(caf::event_based_actor* self, feed_settings cfg, caf::actor market);
+caf::behavior replay_feed(caf::event_based_actor* self, feed_settings cfg, market_actor market);
 
 } // namespace qc

@@ -107,7 +107,7 @@ struct simulated_state {
 
 } // namespace
 
-caf::behavior simulated_feed(caf::event_based_actor* self, feed_settings cfg, caf::actor market) {
+caf::behavior simulated_feed(caf::event_based_actor* self, feed_settings cfg, market_actor market) {
   symbol_list list;
   try {
     list = load_symbols(cfg.symbols_file);

@@ -9,6 +9,8 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/market/market_interface.hpp"
+
 #include "actors/feeds/feed_files.hpp"
 #include "actors/feeds/feed_settings.hpp"
 #include "protocol/client_events.hpp"
@@ -42,6 +44,6 @@ private:
 /// when the market falls behind the feed sheds ticks instead of queueing them. Quits
 /// when the market goes down; an unreadable or empty symbols file quits it at once
 /// with a message on stderr (validate() catches that at startup already).
-caf::behavior simulated_feed(caf::event_based_actor* self, feed_settings cfg, caf::actor market);
+caf::behavior simulated_feed(caf::event_based_actor* self, feed_settings cfg, market_actor market);
 
 } // namespace qc

@@ -6,15 +6,16 @@
 
 #include <caf/all.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/common/fan_in.hpp"
 #include "actors/market/stream.hpp"
+#include "actors/messages.hpp"
 
 namespace qc {
 
 namespace {
 
 struct stream_entry {
-  caf::actor stream;
+  stream_actor stream;
   std::uint64_t forwarded = 0; // messages sent to it; it reports how many it handled
 };
 
@@ -28,13 +29,14 @@ struct market_state {
 
 /// The stream of `symbol`, spawned if needed; null when the broker's stream limit
 /// is reached.
-stream_entry* stream_for(caf::event_based_actor* self, market_state& st,
+stream_entry* stream_for(market_actor::pointer self, market_state& st,
                          const std::string& symbol) {
   if (auto it = st.streams.find(symbol); it != st.streams.end())
     return &it->second;
   if (st.streams.size() >= st.cfg->limits.max_streams)
     return nullptr;
-  auto stream = self->spawn(stream_actor, symbol, st.cfg, caf::actor_cast<caf::actor>(self));
+  auto stream = self->spawn(stream_behavior, symbol, st.cfg,
+                            caf::actor_cast<market_actor>(self));
   ++st.streams_created;
   return &st.streams.emplace(symbol, stream_entry{stream, 0}).first->second;
 }
@@ -49,7 +51,8 @@ std::map<std::string, tick_batch> by_symbol(const tick_batch& batch) {
 
 } // namespace
 
-caf::behavior market_actor(caf::event_based_actor* self, std::shared_ptr<const settings> cfg) {
+market_actor::behavior_type market_behavior(market_actor::pointer self,
+                                            std::shared_ptr<const settings> cfg) {
   auto st = std::make_shared<market_state>();
   st->cfg = std::move(cfg);
   return {
@@ -70,16 +73,15 @@ caf::behavior market_actor(caf::event_based_actor* self, std::shared_ptr<const s
       // Gather every stream's verdicts into one answer.
       struct tally {
         publish_result sum;
-        std::size_t outstanding = 0;
+        fan_in pending;
       };
       auto t = std::make_shared<tally>();
-      t->outstanding = groups.size();
+      t->pending.expect(groups.size());
       for (auto& [symbol, ticks] : groups) {
         auto* entry = stream_for(self, *st, symbol);
         if (!entry) {
           st->ticks_refused += ticks.size();
-          if (--t->outstanding == 0)
-            rp.deliver(t->sum);
+          t->pending.arrived([&] { rp.deliver(t->sum); });
           continue;
         }
         ++entry->forwarded;
@@ -88,12 +90,10 @@ caf::behavior market_actor(caf::event_based_actor* self, std::shared_ptr<const s
             [t, rp](const publish_result& r) mutable {
               t->sum.accepted += r.accepted;
               t->sum.duplicates += r.duplicates;
-              if (--t->outstanding == 0)
-                rp.deliver(t->sum);
+              t->pending.arrived([&] { rp.deliver(t->sum); });
             },
             [t, rp](const caf::error&) mutable {
-              if (--t->outstanding == 0)
-                rp.deliver(t->sum);
+              t->pending.arrived([&] { rp.deliver(t->sum); });
             });
       }
       if (groups.empty())
@@ -103,13 +103,13 @@ caf::behavior market_actor(caf::event_based_actor* self, std::shared_ptr<const s
     [self, st](stream_sub_atom, const std::string& symbol, const std::string& sid,
                const caf::actor& session, const sink_ptr& sink,
                const std::vector<std::string>& fields)
-      -> caf::result<caf::message> {
+      -> caf::result<stream_reply> {
       auto* entry = stream_for(self, *st, symbol);
       if (!entry) {
         stream_reply refused;
-        refused.error_code = "SUBSCRIPTION_FAILED";
+        refused.code = protocol::error_code::subscription_failed;
         refused.error = "the broker's stream limit is reached";
-        return caf::make_message(std::move(refused));
+        return refused;
       }
       ++entry->forwarded;
       return self->delegate(entry->stream, stream_sub_atom::value, sid, session, sink, fields);
@@ -122,22 +122,22 @@ caf::behavior market_actor(caf::event_based_actor* self, std::shared_ptr<const s
       self->send(it->second.stream, stream_unsub_atom::value, sid);
     },
     [self, st](stream_filter_atom, const std::string& symbol, const std::string& sid,
-               const std::vector<std::string>& fields) -> caf::result<caf::message> {
+               const std::vector<std::string>& fields) -> caf::result<stream_reply> {
       auto it = st->streams.find(symbol);
       if (it == st->streams.end()) {
         stream_reply missing;
-        missing.error_code = "STREAM_NOT_FOUND";
+        missing.code = protocol::error_code::stream_not_found;
         missing.error = "no stream for " + symbol;
-        return caf::make_message(std::move(missing));
+        return missing;
       }
       ++it->second.forwarded;
       return self->delegate(it->second.stream, stream_filter_atom::value, sid, fields);
     },
     [self, st](market_data_atom, const std::string& symbol, std::uint32_t limit,
-               std::uint64_t before_seq) -> caf::result<caf::message> {
+               std::uint64_t before_seq) -> caf::result<std::string> {
       auto it = st->streams.find(symbol);
       if (it == st->streams.end())
-        return caf::make_message(std::string{});
+        return std::string{};
       ++it->second.forwarded;
       return self->delegate(it->second.stream, market_data_atom::value, limit, before_seq);
     },
@@ -156,7 +156,7 @@ caf::behavior market_actor(caf::event_based_actor* self, std::shared_ptr<const s
       self->quit();
     },
     [st](listing_atom) {
-      std::vector<caf::actor> out;
+      std::vector<stream_actor> out;
       out.reserve(st->streams.size());
       for (auto& [symbol, entry] : st->streams)
         out.push_back(entry.stream);

@@ -9,6 +9,7 @@
 #include "actors/common/clock.hpp"
 #include "actors/net/fanout.hpp"
 #include "actors/common/frames.hpp"
+#include "actors/common/send_to_session.hpp"
 #include "actors/messages.hpp"
 #include "actors/market/stream_book.hpp"
 #include "protocol/json.hpp"
@@ -38,8 +39,8 @@ struct group_route {
 
 class stream_core {
 public:
-  stream_core(caf::event_based_actor* self, std::string symbol,
-              std::shared_ptr<const settings> cfg, caf::actor market)
+  stream_core(stream_actor::pointer self, std::string symbol,
+              std::shared_ptr<const settings> cfg, market_actor market)
     : self_(self),
       cfg_(std::move(cfg)),
       market_(std::move(market)),
@@ -107,7 +108,7 @@ public:
     auto old_group = before ? before->group : 0;
     reply.ok = book_.set_filter(sid, std::move(filter));
     if (!reply.ok) {
-      reply.error_code = "SUBSCRIBER_NOT_FOUND";
+      reply.code = protocol::error_code::subscriber_not_found;
       reply.error = "not subscribed to " + book_.symbol();
       return reply;
     }
@@ -216,7 +217,7 @@ private:
       if (route.by_message > 0)
         for (auto& m : members)
           if (!m.subscriber.sink)
-            self_->send(m.subscriber.session, deliver_atom::value, frame);
+            send_to_session(self_, m.subscriber.session, deliver_atom::value, frame);
       sent += members.size();
     });
     book_.count_deliveries(sent);
@@ -249,7 +250,7 @@ private:
     if (!s.sink) {
       --route.by_message;
       if (replaced)
-        self_->send(s.session, detached_atom::value, book_.symbol());
+        send_to_session(self_, s.session, detached_atom::value, book_.symbol());
     } else {
       auto* shard = &s.sink->shard();
       shard->leave(topic_of(group), s.sink, replaced);
@@ -277,9 +278,9 @@ private:
     return book_.symbol() + ':' + std::to_string(t.seq);
   }
 
-  caf::event_based_actor* self_;
+  stream_actor::pointer self_;
   std::shared_ptr<const settings> cfg_;
-  caf::actor market_;
+  market_actor market_;
   stream_book<stream_subscriber> book_;
   std::unordered_map<std::uint64_t, group_route> routes_; // by group id
   std::int64_t created_ms_;
@@ -289,8 +290,9 @@ private:
 
 } // namespace
 
-caf::behavior stream_actor(caf::event_based_actor* self, std::string symbol,
-                           std::shared_ptr<const settings> cfg, caf::actor market) {
+stream_actor::behavior_type stream_behavior(stream_actor::pointer self, std::string symbol,
+                                            std::shared_ptr<const settings> cfg,
+                                            market_actor market) {
   auto core = std::make_shared<stream_core>(self, std::move(symbol), std::move(cfg),
                                             std::move(market));
   return {

@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/common/send_to_session.hpp"
 #include "actors/messages.hpp"
 #include "actors/rooms/room.hpp"
 
@@ -13,7 +14,7 @@ namespace qc {
 namespace {
 
 struct room_entry {
-  caf::actor room;
+  room_actor room;
   std::uint32_t members = 0;
   std::uint32_t in_flight = 0; // joins and leaves sent, not yet reported back
 };
@@ -25,7 +26,7 @@ struct session_entry {
 
 struct directory_state {
   std::shared_ptr<const settings> cfg;
-  caf::actor persistence;
+  persistence_actor persistence;
   bool shutting_down = false;
   std::unordered_map<std::string, room_entry> rooms;
   std::unordered_map<std::string, session_entry> sessions;          // by sid
@@ -50,7 +51,7 @@ constexpr auto shutdown_grace = std::chrono::seconds(5);
 
 /// Once every session is gone, their last writes are in the persistence actor's
 /// mailbox (each session wrote before it unregistered): it may commit and stop.
-void stop_when_sessions_gone(caf::event_based_actor* self, directory_state& st) {
+void stop_when_sessions_gone(directory_actor::pointer self, directory_state& st) {
   if (!st.shutting_down || !st.sessions.empty())
     return;
   if (st.persistence)
@@ -58,8 +59,9 @@ void stop_when_sessions_gone(caf::event_based_actor* self, directory_state& st) 
   self->quit();
 }
 
-caf::behavior directory_actor(caf::event_based_actor* self,
-                              std::shared_ptr<const settings> cfg, caf::actor persistence) {
+directory_actor::behavior_type directory_behavior(directory_actor::pointer self,
+                                                 std::shared_ptr<const settings> cfg,
+                                                 persistence_actor persistence) {
   auto st = std::make_shared<directory_state>();
   st->cfg = std::move(cfg);
   st->persistence = std::move(persistence);
@@ -86,15 +88,16 @@ caf::behavior directory_actor(caf::event_based_actor* self,
       return true;
     },
     [self, st](join_atom, const std::string& name,
-               const member_info& m) -> caf::result<caf::message> {
+               const member_info& m) -> caf::result<join_reply> {
       auto it = st->rooms.find(name);
       if (it == st->rooms.end()) {
         if (st->rooms.size() >= st->cfg->limits.max_rooms) {
           join_reply refused;
+          refused.code = protocol::error_code::subscription_failed;
           refused.error = "the broker's room limit is reached";
-          return caf::make_message(std::move(refused));
+          return refused;
         }
-        auto room = self->spawn(room_actor, name, caf::actor_cast<caf::actor>(self),
+        auto room = self->spawn(room_behavior, name, caf::actor_cast<directory_actor>(self),
                                 st->cfg->recovery.enabled());
         it = st->rooms.emplace(name, room_entry{room, 0, 0}).first;
         ++st->counters.rooms_created;
@@ -103,10 +106,10 @@ caf::behavior directory_actor(caf::event_based_actor* self,
       return self->delegate(it->second.room, join_atom::value, m);
     },
     [self, st](leave_atom, const std::string& name,
-               const std::string& sid) -> caf::result<caf::message> {
+               const std::string& sid) -> caf::result<bool> {
       auto it = st->rooms.find(name);
       if (it == st->rooms.end())
-        return caf::make_message(true);
+        return true;
       ++it->second.in_flight;
       return self->delegate(it->second.room, leave_atom::value, sid);
     },
@@ -131,10 +134,10 @@ caf::behavior directory_actor(caf::event_based_actor* self,
       return out;
     },
     [self, st](members_atom, const std::string& name)
-      -> caf::result<caf::message> {
+      -> caf::result<std::vector<member_brief>> {
       auto it = st->rooms.find(name);
       if (it == st->rooms.end())
-        return caf::make_message(std::vector<member_brief>{});
+        return std::vector<member_brief>{};
       return self->delegate(it->second.room, members_atom::value);
     },
     [self, st](publish_atom, const std::string& name, const shared_frame& frame,
@@ -152,7 +155,7 @@ caf::behavior directory_actor(caf::event_based_actor* self,
         return 0;
       for (auto& sid : it->second)
         if (auto s = st->sessions.find(sid); s != st->sessions.end())
-          self->send(s->second.session, deliver_atom::value, frame);
+          send_to_session(self, s->second.session, deliver_atom::value, frame);
       return static_cast<std::uint32_t>(it->second.size());
     },
     [st](listing_atom) {
@@ -174,7 +177,7 @@ caf::behavior directory_actor(caf::event_based_actor* self,
       }
       st->shutting_down = true;
       for (auto& [sid, entry] : st->sessions)
-        self->send(entry.session, shutdown_atom::value);
+        send_to_session(self, entry.session, shutdown_atom::value);
       for (auto& [name, entry] : st->rooms)
         self->send_exit(entry.room, caf::exit_reason::user_shutdown);
       self->delayed_send(self, shutdown_grace, shutdown_atom::value);

@@ -9,6 +9,7 @@
 #include "actors/common/clock.hpp"
 #include "actors/common/frames.hpp"
 #include "actors/common/ids.hpp"
+#include "actors/common/send_to_session.hpp"
 #include "actors/messages.hpp"
 #include "protocol/server_events.hpp"
 
@@ -18,7 +19,7 @@ namespace {
 
 struct room_state {
   std::string name;
-  caf::actor directory;
+  directory_actor directory;
   std::unordered_map<std::string, member_info> members; // by sid
   // Members whose connection dropped and who wait for recovery: the others were told
   // they left, but they still get the room's messages, to replay when they return.
@@ -42,18 +43,18 @@ struct room_state {
   }
 
   /// Membership changes are told to everyone but the member concerned.
-  void tell_others(caf::event_based_actor* self, const std::string& except_sid,
+  void tell_others(room_actor::pointer self, const std::string& except_sid,
                    const shared_frame& frame) {
     for (auto& [sid, m] : members)
       if (sid != except_sid)
-        self->send(m.session, deliver_atom::value, frame);
+        send_to_session(self, m.session, deliver_atom::value, frame);
   }
 };
 
 } // namespace
 
-caf::behavior room_actor(caf::event_based_actor* self, std::string name,
-                         caf::actor directory, bool replayable) {
+room_actor::behavior_type room_behavior(room_actor::pointer self, std::string name,
+                                        directory_actor directory, bool replayable) {
   auto st = std::make_shared<room_state>();
   st->name = std::move(name);
   st->directory = std::move(directory);
@@ -68,9 +69,8 @@ caf::behavior room_actor(caf::event_based_actor* self, std::string name,
     [self, st, report](join_atom, const member_info& m) -> join_reply {
       join_reply reply;
       reply.ok = true;
-      reply.room = caf::actor_cast<caf::actor>(self);
+      reply.room = caf::actor_cast<room_actor>(self);
       auto [it, inserted] = st->members.emplace(m.sid, m);
-      reply.already_member = !inserted;
       if (inserted) {
         ++st->stats.joins;
         st->tell_others(self, m.sid, st->member_event("room_member_joined", m.sid, m.user_id));
@@ -100,7 +100,7 @@ caf::behavior room_actor(caf::event_based_actor* self, std::string name,
       st->stats.last_message_ms = now_ms();
       for (auto& [sid, m] : st->members)
         if (st->wants(m, to))
-          self->send(m.session, deliver_atom::value, frame);
+          send_to_session(self, m.session, deliver_atom::value, frame);
     },
     [self, st](away_atom, const std::string& sid) {
       auto it = st->members.find(sid);

@@ -384,7 +384,7 @@ void session_core::register_session() {
 }
 
 bool session_core::recovery_on() const {
-  return p_.supervisor && p_.cfg->recovery.enabled();
+  return p_.parked_sessions && p_.cfg->recovery.enabled();
 }
 
 bool session_core::saves() const {
@@ -448,7 +448,7 @@ void session_core::join(const std::string& room, const ack_token& ack) {
     .await(
       [this, room, ack](const join_reply& reply) {
         if (!reply.ok) {
-          send_error("error", error_code::subscription_failed, reply.error, ack);
+          send_error("error", reply.code, reply.error, ack);
           return;
         }
         rooms_[room] = reply.room;
@@ -562,12 +562,6 @@ void session_core::handle(const protocol::publish_ticks& ev, const ack_token& ac
         send_error("error", error_code::service_unavailable, "market service unavailable",
                    ack);
       });
-}
-
-error_code session_core::stream_error_code(const std::string& name) {
-  if (auto code = protocol::parse_error_code(name))
-    return *code;
-  return error_code::subscription_failed;
 }
 
 void session_core::handle(const protocol::request_in& req, const ack_token& ack) {

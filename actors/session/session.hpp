@@ -29,8 +29,9 @@
 // Recovery (PROTOCOL.md §7): while connected, the connection keeps the last room and
 // stream packets it was given, in the order given; when it drops (not a deliberate
 // disconnect) it hands them to the session, which stays in its rooms and streams,
-// parks with the supervisor and keeps collecting; a reconnect with its pid re-points
-// the rooms and streams at the new session, which replays what the client missed.
+// parks with the parked-session registry and keeps collecting; a reconnect with its
+// pid re-points the rooms and streams at the new session, which replays what the
+// client missed.
 // When the window passes, what the user is owed goes to the offline queue.
 
 #include <memory>
@@ -38,7 +39,12 @@
 #include <caf/fwd.hpp>
 
 #include "actors/durability/byte_budget.hpp"
+#include "actors/durability/parked_sessions_interface.hpp"
+#include "actors/durability/persistence_interface.hpp"
+#include "actors/market/market_interface.hpp"
 #include "actors/net/connection.hpp"
+#include "actors/rooms/directory_interface.hpp"
+#include "actors/stats/stats_interface.hpp"
 #include "actors/session/identity.hpp"
 #include "actors/messages.hpp"
 #include "actors/settings.hpp"
@@ -50,11 +56,11 @@ struct session_params {
   std::weak_ptr<connection> conn;
   transport_kind transport = transport_kind::socketio;
   upgrade_request upgrade;
-  caf::actor directory;
-  caf::actor stats;
-  caf::actor market;
-  caf::actor persistence; // null: nothing is saved (the conformance server)
-  caf::actor supervisor;  // null: no recovery
+  directory_actor directory;
+  stats_actor stats;
+  market_actor market;
+  persistence_actor persistence;         // null: nothing is saved (the conformance server)
+  parked_sessions_actor parked_sessions; // null: no recovery
   std::shared_ptr<byte_budget> parked_budget; // what all parked sessions keep; null: unbounded
 };
 

@@ -15,6 +15,7 @@
 #include <caf/all.hpp>
 
 #include "actors/common/clock.hpp"
+#include "actors/common/fan_in.hpp"
 #include "actors/common/frames.hpp"
 #include "actors/session/heartbeat.hpp"
 #include "actors/common/ids.hpp"
@@ -152,15 +153,12 @@ private:
                Then then) {
     auto room_count = std::min(rooms.size(), p_.cfg->limits.max_rooms_per_connection);
     auto stream_count = std::min(streams.size(), p_.cfg->limits.max_streams_per_connection);
-    auto left = std::make_shared<std::size_t>(room_count + stream_count);
-    if (*left == 0) {
+    auto left = std::make_shared<fan_in>(room_count + stream_count);
+    if (left->outstanding() == 0) {
       then();
       return;
     }
-    auto step = [left, then]() mutable {
-      if (--*left == 0)
-        then();
-    };
+    auto step = [left, then]() mutable { left->arrived(then); };
     member_info me{stats_.sid, who_.user_id, who_.roles, caf::actor_cast<caf::actor>(self_)};
     for (std::size_t i = 0; i < room_count; ++i) {
       auto room = rooms[i];
@@ -361,7 +359,7 @@ private:
       .await(
         [this, symbol, event, encode, ack](const stream_reply& reply) {
           if (!reply.ok) {
-            send_error("stream_error", stream_error_code(reply.error_code), reply.error, ack);
+            send_error("stream_error", reply.code, reply.error, ack);
             return;
           }
           streams_[symbol] = reply.fields;
@@ -384,8 +382,6 @@ private:
   void handle(const protocol::stream_filter_update& ev, const ack_token& ack);
 
   void handle(const protocol::publish_ticks& ev, const ack_token& ack);
-
-  static error_code stream_error_code(const std::string& name);
 
   void handle(const protocol::request_in& req, const ack_token& ack);
 
@@ -467,7 +463,7 @@ private:
   connection_stats stats_;
   inbound_budget budget_;
   engineio_heartbeat heartbeat_;
-  std::unordered_map<std::string, caf::actor> rooms_;
+  std::unordered_map<std::string, room_actor> rooms_;
   std::vector<out_frame> outbox_; // written on the next flush
   bool flush_queued_ = false; // a flush message is in the mailbox
   std::unordered_map<std::string, std::vector<std::string>> streams_; // symbol -> fields

@@ -179,7 +179,7 @@ void session_core::remove_when_written(std::vector<std::int64_t> ids) {
 
 void session_core::try_resume(const protocol::recovery_request& rec) {
   auto offset = rec.offset;
-  self_->request(p_.supervisor, caf::infinite, resume_atom::value, rec.pid)
+  self_->request(p_.parked_sessions, caf::infinite, resume_atom::value, rec.pid)
     .await(
       [this, offset](const std::vector<caf::actor>& found) {
         if (found.empty()) { // unknown, or the window passed
@@ -241,14 +241,14 @@ void session_core::replay_or_report_gap(const std::vector<shared_frame>& frames,
     announce(true);
     auto missed = std::make_shared<const std::vector<shared_frame>>(
       frames.begin() + static_cast<std::ptrdiff_t>(*from), frames.end());
-    self_->send(p_.supervisor, recovered_atom::value, false,
+    self_->send(p_.parked_sessions, recovered_atom::value, false,
                 static_cast<std::uint64_t>(missed->size()));
     // then the live frames the new connection held
     write_paced(std::move(missed), 0, [this] { release_held_topics(); });
     return;
   }
   pid_ = random_id(16); // restore() listed the rooms and streams for connect_response
-  self_->send(p_.supervisor, recovered_atom::value, true, std::uint64_t{0});
+  self_->send(p_.parked_sessions, recovered_atom::value, true, std::uint64_t{0});
   if (!attached_) {
     announce(false);
     release_snapshots();

@@ -29,7 +29,7 @@ void session_core::park(const std::vector<shared_frame>& kept) {
   p_.conn.reset();
   for (auto& [name, room] : rooms_) // presence: the others see us leave now
     self_->send(room, away_atom::value, stats_.sid);
-  self_->request(p_.supervisor, caf::infinite, park_atom::value, pid_,
+  self_->request(p_.parked_sessions, caf::infinite, park_atom::value, pid_,
                  caf::actor_cast<caf::actor>(self_))
     .then(
       [this](bool accepted) {
@@ -43,7 +43,7 @@ void session_core::park(const std::vector<shared_frame>& kept) {
 void session_core::on_window_due() {
   if (!parked_ || handed_over_ || finished_)
     return;
-  self_->send(p_.supervisor, unpark_atom::value, pid_);
+  self_->send(p_.parked_sessions, unpark_atom::value, pid_);
   expire();
 }
 

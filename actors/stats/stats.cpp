@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "actors/common/clock.hpp"
+#include "actors/common/fan_in.hpp"
 #include "actors/messages.hpp"
 #include "actors/stats/stats_snapshot.hpp"
 
@@ -20,18 +21,15 @@ struct stats_waiter {
   steady::time_point arrived;
 };
 
-/// What one gather has collected so far.
+/// What one gather has collected so far, and the answers it still waits for.
 struct gathering {
   stats_snapshot snap;
-  std::size_t outstanding = 0;
+  fan_in pending;
 };
 
 struct stats_state {
   std::shared_ptr<const settings> cfg;
-  caf::actor directory;
-  caf::actor market;
-  caf::actor persistence; // may be null
-  caf::actor supervisor;  // may be null
+  stats_sources ask; // persistence and parked_sessions may be null
   std::function<gateway_counters()> read_gateway;
   std::int64_t started_ms = now_ms();
 
@@ -62,13 +60,13 @@ struct stats_state {
 
 // Every actor gets this long to answer; one that does not is left out rather than
 // holding the whole document back.
-constexpr auto answer_within = std::chrono::seconds(2);
+constexpr auto figures_answer_timeout = std::chrono::seconds(2);
 
-void start_gather(caf::event_based_actor* self, const std::shared_ptr<stats_state>& st);
+void start_gather(stats_actor::pointer self, const std::shared_ptr<stats_state>& st);
 
 /// A gather is complete: keep its snapshot, answer everyone it is fresh enough for, and
 /// start the next gather for those who came too late for it.
-void gathered(caf::event_based_actor* self, const std::shared_ptr<stats_state>& st,
+void gathered(stats_actor::pointer self, const std::shared_ptr<stats_state>& st,
               gathering& g) {
   g.snap.gateway = st->read_gateway();
   g.snap.seal();
@@ -89,20 +87,19 @@ void gathered(caf::event_based_actor* self, const std::shared_ptr<stats_state>& 
     start_gather(self, st);
 }
 
-void finish_one(caf::event_based_actor* self, const std::shared_ptr<gathering>& g,
+void finish_one(stats_actor::pointer self, const std::shared_ptr<gathering>& g,
                 const std::shared_ptr<stats_state>& st) {
-  if (--g->outstanding == 0)
-    gathered(self, st, *g);
+  g->pending.arrived([&] { gathered(self, st, *g); });
 }
 
 /// Asks one actor for its figures of type Stats and files the answer with `take`; the
-/// snapshot waits for it (g->outstanding) until it answers or fails to in time.
-template <class Stats, class Take>
-void ask_stats(caf::event_based_actor* self, const caf::actor& who,
+/// snapshot waits for it (g->pending) until it answers or fails to in time.
+template <class Stats, class Handle, class Take>
+void ask_stats(stats_actor::pointer self, const Handle& who,
                const std::shared_ptr<gathering>& g, const std::shared_ptr<stats_state>& st,
                Take take) {
-  ++g->outstanding;
-  self->request(who, answer_within, get_stats_atom::value)
+  g->pending.expect();
+  self->request(who, figures_answer_timeout, get_stats_atom::value)
     .then(
       [self, st, g, take](const Stats& figures) {
         take(g->snap, figures);
@@ -111,14 +108,14 @@ void ask_stats(caf::event_based_actor* self, const caf::actor& who,
       [self, st, g](const caf::error&) { finish_one(self, g, st); });
 }
 
-void start_gather(caf::event_based_actor* self, const std::shared_ptr<stats_state>& st) {
+void start_gather(stats_actor::pointer self, const std::shared_ptr<stats_state>& st) {
   st->gathering_now = true;
   st->gather_started = steady::now();
   st->gather_first_excluded = st->requests;
   auto g = std::make_shared<gathering>();
   g->snap.gather = ++st->gathers;
   g->snap.gathered_at_ms = now_ms();
-  self->request(st->directory, answer_within, listing_atom::value)
+  self->request(st->ask.directory, figures_answer_timeout, listing_atom::value)
     .then(
       [self, st, g](const directory_listing& listing) {
         auto& s = g->snap;
@@ -129,7 +126,7 @@ void start_gather(caf::event_based_actor* self, const std::shared_ptr<stats_stat
         s.rooms_retired = listing.rooms_retired;
         // One extra count held while requests go out, so an early answer cannot
         // finish the snapshot before every request is sent.
-        g->outstanding = 1;
+        g->pending.expect();
         for (auto& session : listing.sessions)
           ask_stats<connection_stats>(self, session, g, st,
                                       [](stats_snapshot& s, const connection_stats& c) {
@@ -141,16 +138,16 @@ void start_gather(caf::event_based_actor* self, const std::shared_ptr<stats_stat
         for (auto& r : listing.rooms)
           ask_stats<room_stats>(self, r, g, st,
                                 [](stats_snapshot& s, const room_stats& rs) { s.rooms.push_back(rs); });
-        if (st->persistence)
-          ask_stats<persistence_stats>(self, st->persistence, g, st,
+        if (st->ask.persistence)
+          ask_stats<persistence_stats>(self, st->ask.persistence, g, st,
                                        [](stats_snapshot& s, const persistence_stats& ps) { s.persistence = ps; });
-        if (st->supervisor)
-          ask_stats<recovery_stats>(self, st->supervisor, g, st,
+        if (st->ask.parked_sessions)
+          ask_stats<recovery_stats>(self, st->ask.parked_sessions, g, st,
                                     [](stats_snapshot& s, const recovery_stats& rs) { s.recovery = rs; });
-        ++g->outstanding; // the market's listing
-        self->request(st->market, answer_within, listing_atom::value)
+        g->pending.expect(); // the market's listing
+        self->request(st->ask.market, figures_answer_timeout, listing_atom::value)
           .then(
-            [self, st, g](const std::vector<caf::actor>& streams) {
+            [self, st, g](const std::vector<stream_actor>& streams) {
               for (auto& s : streams)
                 ask_stats<stream_stats>(self, s, g, st, [](stats_snapshot& s, const stream_stats& ss) {
                   s.streams.push_back(ss);
@@ -161,14 +158,14 @@ void start_gather(caf::event_based_actor* self, const std::shared_ptr<stats_stat
         finish_one(self, g, st);
       },
       [self, st, g](const caf::error&) {
-        g->outstanding = 1;
+        g->pending.expect();
         finish_one(self, g, st);
       });
 }
 
 /// One request: answered from the cached snapshot when that is fresh enough, else
 /// queued for the running gather or a new one.
-void serve(caf::event_based_actor* self, const std::shared_ptr<stats_state>& st,
+void serve(stats_actor::pointer self, const std::shared_ptr<stats_state>& st,
            protocol::stats_page page, std::function<void(std::string)> deliver) {
   stats_waiter w{page, std::move(deliver), st->requests++, steady::now()};
   if (st->cached && w.arrived - st->cached_started < st->cfg->stats.cache) {
@@ -182,16 +179,13 @@ void serve(caf::event_based_actor* self, const std::shared_ptr<stats_state>& st,
 
 } // namespace
 
-caf::behavior stats_actor(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
-                          caf::actor directory, caf::actor market, caf::actor persistence,
-                          caf::actor supervisor,
-                          std::function<gateway_counters()> read_gateway) {
+stats_actor::behavior_type stats_behavior(stats_actor::pointer self,
+                                          std::shared_ptr<const settings> cfg,
+                                          stats_sources sources,
+                                          std::function<gateway_counters()> read_gateway) {
   auto st = std::make_shared<stats_state>();
   st->cfg = std::move(cfg);
-  st->directory = std::move(directory);
-  st->market = std::move(market);
-  st->persistence = std::move(persistence);
-  st->supervisor = std::move(supervisor);
+  st->ask = std::move(sources);
   st->read_gateway = std::move(read_gateway);
   return {
     [self, st](get_stats_atom, std::uint64_t limit,

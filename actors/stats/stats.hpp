@@ -1,26 +1,26 @@
 #pragma once
 // The stats actor: asks the directory, the market, every room, stream and session, the
-// persistence actor and the supervisor for their figures and assembles the /stats document (PROTOCOL.md §8).
+// persistence actor and the parked-session registry for their figures and assembles
+// the /stats document (PROTOCOL.md §8).
 //
 // Asking every actor costs in proportion to the broker's size, so one gather serves
 // many requests: at most one gather runs at a time, and its snapshot answers every
 // request that arrives within stats.cache-ms of its start (0: only requests that
 // arrived before it started). Requests name a page (limit, offset) of the lists;
-// totals are always complete.
-//
-// Messages:
-//   (get_stats_atom, limit, offset)                 -> std::string (JSON), `request get_stats`
-//   (get_stats_atom, limit, offset, json_callback)  -> void; calls back with the JSON (HTTP)
-// limit and offset are std::uint64_t, already checked against the bounds
-// (protocol::resolve_stats_page).
+// totals are always complete, and limit and offset are already checked against the
+// bounds (protocol::resolve_stats_page). Its messages: stats_interface.hpp.
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 
-#include <caf/fwd.hpp>
-
+#include "actors/durability/parked_sessions_interface.hpp"
+#include "actors/durability/persistence_interface.hpp"
+#include "actors/market/market_interface.hpp"
+#include "actors/messages.hpp"
+#include "actors/rooms/directory_interface.hpp"
 #include "actors/settings.hpp"
+#include "actors/stats/stats_interface.hpp"
 
 namespace qc {
 
@@ -41,10 +41,18 @@ struct gateway_counters {
   std::uint64_t origin_refused = 0;       // upgrades answered 403 for their Origin
 };
 
-/// `persistence` and `supervisor` may be null (then their sections are zeros).
-caf::behavior stats_actor(caf::event_based_actor* self, std::shared_ptr<const settings> cfg,
-                          caf::actor directory, caf::actor market, caf::actor persistence,
-                          caf::actor supervisor,
-                          std::function<gateway_counters()> read_gateway);
+/// The actors the stats actor asks; `persistence` and `parked_sessions` may be null
+/// (then their sections are zeros).
+struct stats_sources {
+  directory_actor directory;
+  market_actor market;
+  persistence_actor persistence;
+  parked_sessions_actor parked_sessions;
+};
+
+stats_actor::behavior_type stats_behavior(stats_actor::pointer self,
+                                          std::shared_ptr<const settings> cfg,
+                                          stats_sources sources,
+                                          std::function<gateway_counters()> read_gateway);
 
 } // namespace qc

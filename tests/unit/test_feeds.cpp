@@ -70,6 +70,12 @@ caf::behavior test_market(caf::stateful_actor<market_state>* self, reply mode) {
   });
 }
 
+// The feeds talk to the market's typed interface; this stand-in answers dynamically,
+// which is how the tests vary the answer.
+qc::market_actor as_market(const caf::actor& stand_in) {
+  return caf::actor_cast<qc::market_actor>(stand_in);
+}
+
 // A file in the temp directory, removed at the end of the test.
 struct temp_file {
   std::filesystem::path path;
@@ -168,7 +174,7 @@ TEST_CASE("simulated feed: about `rate` ticks per second of valid symbols and pr
   temp_file symbols("symbols_rate.txt", symbols_text);
   actor_test t;
   auto market = t.market();
-  t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 200, 1), market));
+  t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 200, 1), as_market(market)));
   std::this_thread::sleep_for(500ms);
   const auto ticks = t.collected(market);
   // 100 expected; CI machines are noisy, so only the order of magnitude is checked.
@@ -187,9 +193,9 @@ TEST_CASE("simulated feed: a fixed seed repeats the walk, another seed does not"
   temp_file symbols("symbols_seed.txt", symbols_text);
   actor_test t;
   auto m1 = t.market(), m2 = t.market(reply::result), m3 = t.market();
-  t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 500, 42), m1));
-  t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 500, 42), m2));
-  t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 500, 43), m3));
+  t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 500, 42), as_market(m1)));
+  t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 500, 42), as_market(m2)));
+  t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 500, 43), as_market(m3)));
   std::this_thread::sleep_for(300ms);
   const auto a = t.collected(m1), b = t.collected(m2), c = t.collected(m3);
   const auto n = std::min({a.size(), b.size(), c.size()});
@@ -208,13 +214,13 @@ TEST_CASE("simulated feed: quits when its market goes down, or at once without s
   temp_file symbols("symbols_down.txt", symbols_text);
   actor_test t;
   auto market = t.market();
-  auto feed = t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 100, 0), market));
+  auto feed = t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 100, 0), as_market(market)));
   caf::anon_send_exit(market, caf::exit_reason::user_shutdown);
   CHECK(t.wait_down(feed, 5s));
 
   temp_file empty("symbols_empty.txt", "# nothing here\n");
   auto other = t.market();
-  auto bad = t.keep(t.system->spawn(simulated_feed, simulated_settings(empty, 100, 0), other));
+  auto bad = t.keep(t.system->spawn(simulated_feed, simulated_settings(empty, 100, 0), as_market(other)));
   auto reason = t.wait_down(bad, 5s);
   REQUIRE(reason);
   CHECK(*reason); // not a normal exit
@@ -228,8 +234,8 @@ TEST_CASE("feeds stop sending to a market that never answers") {
   temp_file file("replay_stuck.csv", csv);
   actor_test t;
   auto m1 = t.market(reply::never), m2 = t.market(reply::never);
-  t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 10000, 1), m1));
-  t.keep(t.system->spawn(replay_feed, replay_settings(file, 0), m2));
+  t.keep(t.system->spawn(simulated_feed, simulated_settings(symbols, 10000, 1), as_market(m1)));
+  t.keep(t.system->spawn(replay_feed, replay_settings(file, 0), as_market(m2)));
   // Wait until the replay has sent all it may (slow builds take longer), then make
   // sure nothing more comes.
   for (int i = 0; i < 100 && t.collected(m2).size() < 4 * 1000; ++i)
@@ -258,7 +264,7 @@ TEST_CASE("replay at speed 0: exactly the good rows, in order") {
   temp_file file("replay_fast.csv", csv);
   actor_test t;
   auto market = t.market(reply::result);
-  auto feed = t.keep(t.system->spawn(replay_feed, replay_settings(file, 0), market));
+  auto feed = t.keep(t.system->spawn(replay_feed, replay_settings(file, 0), as_market(market)));
   auto reason = t.wait_down(feed, 10s);
   REQUIRE(reason);
   CHECK_FALSE(*reason); // a normal exit at the end of the file
@@ -279,7 +285,7 @@ TEST_CASE("replay at speed 10 keeps the recorded pace, ten times faster") {
   actor_test t;
   auto market = t.market();
   const auto start = steady::now();
-  auto feed = t.keep(t.system->spawn(replay_feed, replay_settings(file, 10), market));
+  auto feed = t.keep(t.system->spawn(replay_feed, replay_settings(file, 10), as_market(market)));
   REQUIRE(t.wait_down(feed, 10s));
   const auto elapsed = steady::now() - start;
   const auto ticks = t.collected(market);
@@ -299,7 +305,7 @@ TEST_CASE("replay in a loop starts over with timestamps that keep increasing") {
   actor_test t;
   auto market = t.market();
   // At speed 1 a pass takes 20 ms: a few passes in 150 ms.
-  auto feed = t.keep(t.system->spawn(replay_feed, replay_settings(file, 1, true), market));
+  auto feed = t.keep(t.system->spawn(replay_feed, replay_settings(file, 1, true), as_market(market)));
   std::this_thread::sleep_for(150ms);
   caf::anon_send_exit(feed, caf::exit_reason::user_shutdown);
   REQUIRE(t.wait_down(feed, 5s));
@@ -319,7 +325,7 @@ TEST_CASE("replay of a missing file quits at once with an error") {
   auto market = t.market();
   feed_settings cfg;
   cfg.replay_file = "/nonexistent/ticks.csv";
-  auto feed = t.keep(t.system->spawn(replay_feed, cfg, market));
+  auto feed = t.keep(t.system->spawn(replay_feed, cfg, as_market(market)));
   auto reason = t.wait_down(feed, 5s);
   REQUIRE(reason);
   CHECK(*reason);
@@ -329,7 +335,7 @@ TEST_CASE("replay of a file without good rows ends at once, even when looping") 
   temp_file file("replay_empty.csv", "symbol,price\n,1\n");
   actor_test t;
   auto market = t.market();
-  auto feed = t.keep(t.system->spawn(replay_feed, replay_settings(file, 0, true), market));
+  auto feed = t.keep(t.system->spawn(replay_feed, replay_settings(file, 0, true), as_market(market)));
   auto reason = t.wait_down(feed, 5s);
   REQUIRE(reason);
   CHECK_FALSE(*reason);
