@@ -12,20 +12,58 @@
 
 #include <memory>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include <caf/all.hpp>
 #include <caf/test/dsl.hpp>
 
 #include "actors/durability/parked_sessions.hpp"
+#include "actors/market/market.hpp"
 #include "actors/messages.hpp"
+#include "actors/rooms/directory.hpp"
+#include "actors/rooms/room.hpp"
 #include "actors/settings.hpp"
 
 namespace qc::test {
 
-/// The parked-session registry's spawn function, named in this one place (issue #12
-/// renames `supervisor_actor` to what it is).
+// -- the actors under test ------------------------------------------------------------
+// Their spawn functions, and the one answer whose type names a handle type, in this one
+// place: issue #12's typed interfaces rename the functions (room_behavior,
+// directory_behavior, market_behavior, parked_sessions_behavior) and type the listing
+// of streams (std::vector<stream_actor>).
+inline constexpr auto room_spawn_fn = &room_actor;
+inline constexpr auto directory_spawn_fn = &directory_actor;
+inline constexpr auto market_spawn_fn = &market_actor;
 inline constexpr auto parked_sessions_spawn_fn = &supervisor_actor;
+using stream_listing = std::vector<caf::actor>;
+
+/// The parameters of a spawn function after its `self`.
+template <class F>
+struct spawn_params;
+
+template <class R, class Self, class... Ps>
+struct spawn_params<R (*)(Self, Ps...)> {
+  using types = std::tuple<Ps...>;
+};
+
+/// An argument as the spawn function's parameter takes it: a test's caf::actor (a
+/// stand-in) becomes the typed handle the parameter may declare.
+template <class Param, class Arg>
+decltype(auto) as_param(Arg&& x) {
+  using param = std::decay_t<Param>;
+  if constexpr (std::is_same_v<std::decay_t<Arg>, caf::actor> && caf::is_typed_actor<param>::value)
+    return caf::actor_cast<param>(x);
+  else
+    return std::forward<Arg>(x);
+}
+
+/// True when two handles, of whatever handle types, name the same actor.
+template <class A, class B>
+bool same_actor(const A& a, const B& b) {
+  return caf::actor_cast<caf::actor_addr>(a) == caf::actor_cast<caf::actor_addr>(b);
+}
 
 /// Stands in for a session, or for any actor that only listens (a room's directory,
 /// the persistence actor): takes what such an actor is sent and answers nothing. The
@@ -63,9 +101,8 @@ struct actor_fixture : test_coordinator_fixture<> {
   /// whether the actor's interface is typed or not.
   template <class F, class... Ts>
   caf::actor start(F fn, Ts&&... xs) {
-    auto hdl = caf::actor_cast<caf::actor>(sys.spawn(fn, std::forward<Ts>(xs)...));
-    started_.push_back(hdl);
-    return hdl;
+    return start_with(fn, static_cast<typename spawn_params<F>::types*>(nullptr),
+                      std::forward<Ts>(xs)...);
   }
 
   caf::actor session(const std::string& name) { return start(stand_in_session, name); }
@@ -152,6 +189,13 @@ struct actor_fixture : test_coordinator_fixture<> {
   }
 
 private:
+  template <class F, class... Ps, class... Ts>
+  caf::actor start_with(F fn, std::tuple<Ps...>*, Ts&&... xs) {
+    auto hdl = caf::actor_cast<caf::actor>(sys.spawn(fn, as_param<Ps>(std::forward<Ts>(xs))...));
+    started_.push_back(hdl);
+    return hdl;
+  }
+
   std::vector<caf::actor> started_;
 };
 

@@ -6,7 +6,6 @@
 
 #include "tests/actors/actor_fixture.hpp"
 
-#include "actors/market/market.hpp"
 
 using namespace qc;
 using namespace qc::test;
@@ -47,7 +46,7 @@ struct market_fixture : actor_fixture {
   }
 
   caf::actor start_market(std::shared_ptr<const settings> with) {
-    markets.push_back(start(market_actor, std::move(with)));
+    markets.push_back(start(market_spawn_fn, std::move(with)));
     return markets.back();
   }
 
@@ -62,15 +61,13 @@ struct market_fixture : actor_fixture {
     return subscribe(symbol, sid, who, market);
   }
 
-  std::vector<caf::actor> streams(const caf::actor& of) {
-    return ask<std::vector<caf::actor>>(of, listing_atom::value);
-  }
+  stream_listing streams(const caf::actor& of) { return ask<stream_listing>(of, listing_atom::value); }
 
   /// The stream actor a subscription was answered for (its topic names the stream).
   caf::actor stream_of(const stream_reply& reply) {
     for (auto& s : streams(market))
       if (s.id() == reply.topic.stream)
-        return s;
+        return caf::actor_cast<caf::actor>(s);
     CAF_FAIL("no stream with id " << reply.topic.stream);
   }
 
