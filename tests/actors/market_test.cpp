@@ -225,8 +225,9 @@ CAF_TEST(an idle report overtaken by a message to the stream retires nothing) {
   auto [idle, symbol, handled] =
     next_message<stream_idle_atom, std::string, std::uint64_t>(stream, market);
   CAF_CHECK_EQUAL(handled, 2u); // the market has sent it three
-  // No retire: the next thing the stream handles is the tick.
+  // The stream takes the tick, and no retire follows it.
   expect((tick_atom, tick_batch), from(market).to(stream));
+  CAF_CHECK(mailbox_empty(stream));
   sched.run();
   CAF_CHECK(!gone(stream));
   CAF_CHECK_EQUAL(streams(market).size(), 1u);
