@@ -30,14 +30,12 @@ namespace qc::test {
 
 // -- the actors under test ------------------------------------------------------------
 // Their spawn functions, and the one answer whose type names a handle type, in this one
-// place: issue #12's typed interfaces rename the functions (room_behavior,
-// directory_behavior, market_behavior, parked_sessions_behavior) and type the listing
-// of streams (std::vector<stream_actor>).
-inline constexpr auto room_spawn_fn = &room_actor;
-inline constexpr auto directory_spawn_fn = &directory_actor;
-inline constexpr auto market_spawn_fn = &market_actor;
-inline constexpr auto parked_sessions_spawn_fn = &supervisor_actor;
-using stream_listing = std::vector<caf::actor>;
+// place.
+inline constexpr auto room_spawn_fn = &room_behavior;
+inline constexpr auto directory_spawn_fn = &directory_behavior;
+inline constexpr auto market_spawn_fn = &market_behavior;
+inline constexpr auto parked_sessions_spawn_fn = &parked_sessions_behavior;
+using stream_listing = std::vector<stream_actor>;
 
 /// The parameters of a spawn function after its `self`.
 template <class F>

@@ -139,7 +139,7 @@ CAF_TEST(past the stream limit of the broker a subscribe is refused and ticks ar
   CAF_CHECK(subscribe("AAPL", "s1", alice, limited).ok);
   auto refused = subscribe("MSFT", "s1", alice, limited);
   CAF_CHECK(!refused.ok);
-  CAF_CHECK_EQUAL(refused.error_code, "SUBSCRIPTION_FAILED");
+  CAF_CHECK(refused.code == protocol::error_code::subscription_failed);
   CAF_CHECK_EQUAL(refused.error, "the broker's stream limit is reached");
   auto published = ask<publish_result>(limited, publish_atom::value,
                                        tick_batch{tick_of("MSFT", "55")});
@@ -153,7 +153,7 @@ CAF_TEST(messages for a symbol without a stream are answered without spawning on
   auto filter = ask<stream_reply>(market, stream_filter_atom::value, std::string("AAPL"),
                                   std::string("s1"), std::vector<std::string>{"price"});
   CAF_CHECK(!filter.ok);
-  CAF_CHECK_EQUAL(filter.error_code, "STREAM_NOT_FOUND");
+  CAF_CHECK(filter.code == protocol::error_code::stream_not_found);
   CAF_CHECK_EQUAL(filter.error, "no stream for AAPL");
   CAF_CHECK_EQUAL(ask<std::string>(market, market_data_atom::value, std::string("AAPL"),
                                    std::uint32_t{10}, std::uint64_t{0}),
@@ -172,7 +172,7 @@ CAF_TEST(filter updates and market data reach the stream of the symbol) {
   auto stranger = ask<stream_reply>(market, stream_filter_atom::value, std::string("AAPL"),
                                     std::string("s9"), std::vector<std::string>{"price"});
   CAF_CHECK(!stranger.ok);
-  CAF_CHECK_EQUAL(stranger.error_code, "SUBSCRIBER_NOT_FOUND");
+  CAF_CHECK(stranger.code == protocol::error_code::subscriber_not_found);
   self->send(market, tick_atom::value, tick_batch{tick_of("AAPL", "101")});
   sched.run();
   auto data = ask<std::string>(market, market_data_atom::value, std::string("AAPL"),
