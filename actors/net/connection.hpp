@@ -44,7 +44,6 @@ enum class close_code : std::uint16_t {
   protocol_error = 1002,
   policy_violation = 1008,
   too_big = 1009,
-  internal_error = 1011,
 };
 
 class connection {
