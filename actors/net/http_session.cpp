@@ -299,7 +299,8 @@ private:
     uncount(); // a WebSocket now, counted by limits.max-connections
     auto conn = std::make_shared<ws_connection>(stream_.release_socket(), shared_, engineio, shard_);
     conn->hold(std::move(ticket_));
-    conn->accept(req, std::move(info), std::move(early));
+    auto key = req[http::field::sec_websocket_key];
+    conn->accept(std::string_view(key.data(), key.size()), std::move(info), std::move(early));
   }
 
   void refuse_handshake(const http::request<http::string_body>& req,
