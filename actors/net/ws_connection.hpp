@@ -10,9 +10,10 @@
 //
 // The decisions are pure classes beside it: where a frame goes (outbound_router), what
 // is written and when (outbound_queue, write_batch), which topics hold their frames
-// (topic_holds), when reading pauses (read_credit), the session's hand-over
-// (handover_inbox), the close handshake (close_handshake) and the 101 reply
-// (ws_upgrade_reply).
+// (topic_holds), when reading pauses (read_credit), when an unfinished inbound message
+// is overdue (incomplete_message_watch), the session's hand-over (handover_inbox), the
+// close handshake (close_handshake) and the 101 reply (ws_upgrade_reply). The thread
+// boundary (session and shard calls) is in ws_connection_handover.cpp.
 
 #include <chrono>
 #include <cstdint>
