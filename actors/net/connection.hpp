@@ -30,7 +30,7 @@ struct out_frame {
   /// Non-empty for stream_data: the symbol. Past the soft outbound limit a queued,
   /// unwritten frame with the same key is replaced by the newer one and the skipped
   /// count is written into it as "conflated":N (PROTOCOL.md §9). Points into the
-  /// frame that `bytes` keeps alive.
+  /// frame that `bytes` keeps alive; the outbound queue's index keeps its own copy.
   std::string_view conflate_key;
   /// The broadcast frame `bytes` belongs to (kept alive by it), or null for a frame of
   /// this connection's own. A connection keeps its last replayable frames for recovery.
@@ -44,7 +44,6 @@ enum class close_code : std::uint16_t {
   protocol_error = 1002,
   policy_violation = 1008,
   too_big = 1009,
-  internal_error = 1011,
 };
 
 class connection {

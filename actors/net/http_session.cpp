@@ -287,25 +287,20 @@ private:
     info.path = path;
     if (auto it = q.params.find("user_id"); it != q.params.end())
       info.query_user_id = it->second;
-    if (auto it = q.params.find("token"); it != q.params.end())
-      info.query_token = it->second;
     if (auto it = q.params.find("resume"); it != q.params.end())
       info.resume = it->second;
     if (auto it = q.params.find("offset"); it != q.params.end())
       info.resume_offset = it->second;
     if (auto it = req.find("X-User-Id"); it != req.end())
       info.header_user_id = std::string(it->value());
-    beast::error_code ec;
-    auto remote = stream_.socket().remote_endpoint(ec);
-    if (!ec)
-      info.remote_address = remote.address().to_string();
     // Bytes the client sent after its request belong to the WebSocket stream.
     auto early = beast::buffers_to_string(buffer_.data());
     stream_.expires_never();
     uncount(); // a WebSocket now, counted by limits.max-connections
     auto conn = std::make_shared<ws_connection>(stream_.release_socket(), shared_, engineio, shard_);
     conn->hold(std::move(ticket_));
-    conn->accept(req, std::move(info), std::move(early));
+    auto key = req[http::field::sec_websocket_key];
+    conn->accept(std::string_view(key.data(), key.size()), std::move(info), std::move(early));
   }
 
   void refuse_handshake(const http::request<http::string_body>& req,
