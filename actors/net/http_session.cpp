@@ -287,18 +287,12 @@ private:
     info.path = path;
     if (auto it = q.params.find("user_id"); it != q.params.end())
       info.query_user_id = it->second;
-    if (auto it = q.params.find("token"); it != q.params.end())
-      info.query_token = it->second;
     if (auto it = q.params.find("resume"); it != q.params.end())
       info.resume = it->second;
     if (auto it = q.params.find("offset"); it != q.params.end())
       info.resume_offset = it->second;
     if (auto it = req.find("X-User-Id"); it != req.end())
       info.header_user_id = std::string(it->value());
-    beast::error_code ec;
-    auto remote = stream_.socket().remote_endpoint(ec);
-    if (!ec)
-      info.remote_address = remote.address().to_string();
     // Bytes the client sent after its request belong to the WebSocket stream.
     auto early = beast::buffers_to_string(buffer_.data());
     stream_.expires_never();
