@@ -55,8 +55,6 @@ using register_atom = caf::atom_constant<caf::atom("register")>;
 using unregister_atom = caf::atom_constant<caf::atom("unregist")>;
 using list_rooms_atom = caf::atom_constant<caf::atom("list_rooms")>;
 using listing_atom = caf::atom_constant<caf::atom("listing")>;
-// quotecast-conformance: the `auth` emit that follows a namespace CONNECT
-using emit_auth_atom = caf::atom_constant<caf::atom("emit_auth")>;
 // market data
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using stream_sub_atom = caf::atom_constant<caf::atom("stream_sub")>;

@@ -5,8 +5,8 @@
 
 #include <caf/all.hpp>
 
-#include "actors/conformance_session.hpp"
 #include "actors/net/gateway.hpp"
+#include "apps/conformance/conformance_session.hpp"
 #include "apps/run_server.hpp"
 
 namespace {

@@ -24,10 +24,8 @@ struct upgrade_request {
   std::string path;           // "/socket.io/", "/ws", "/engine.io/"
   std::string query_user_id;  // user_id query parameter
   std::string header_user_id; // X-User-Id header
-  std::string query_token;    // token query parameter (/ws), for JWT later
   std::string resume;         // /ws ?resume=<resume_token>: recover that session
   std::optional<std::string> resume_offset; // /ws ?offset=<last offset seen>
-  std::string remote_address;
 };
 
 } // namespace qc

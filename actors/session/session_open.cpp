@@ -1,62 +1,165 @@
+// Opening a session (PROTOCOL.md §2 and §7): who it is, then a fresh session's steps
+// (saved subscriptions, the offline queue, snapshots), and the paced writing of a
+// backlog that the resume path (session_resume.cpp) shares.
+
 #include "actors/session/session_core.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "actors/net/drain_gate.hpp"
 
 namespace qc::session_detail {
 
-// -- opening: fresh, restored or recovered (PROTOCOL.md §7) ----------------------------
+namespace {
 
-void session_core::open_session(std::optional<protocol::recovery_request> rec) {
-  opening_ = true;
-  if (rec && recovery_on()) {
-    try_resume(*rec);
-    return;
-  }
-  begin_fresh(rec.has_value());
+/// User ids come from a header or query string: keep them to a safe alphabet.
+bool valid_user_id(std::string_view id) {
+  if (id.empty() || id.size() > 128)
+    return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'
+          || c == '.' || c == ':' || c == '@'))
+      return false;
+  return true;
 }
 
-void session_core::begin_fresh(bool asked_to_recover) {
+} // namespace
+
+std::string session_core::decide_identity() {
+  std::string user;
+  if (p_.cfg->auth == auth_mode::header) {
+    user = !p_.upgrade.header_user_id.empty() ? p_.upgrade.header_user_id
+                                              : p_.upgrade.query_user_id;
+    if (!user.empty() && !valid_user_id(user))
+      return "invalid user id";
+    // Guests are anon-<sid>: such an id would be another connection's, and its messages.
+    if (user.starts_with("anon-"))
+      return "user ids starting with anon- are reserved for guests";
+  }
+  who_.anonymous = user.empty();
+  who_.user_id = who_.anonymous ? "anon-" + stats_.sid : user;
+  who_.roles = p_.cfg->default_roles;
+  stats_.user_id = who_.user_id;
+  return {};
+}
+
+void session_core::register_session() {
+  self_->send(p_.directory, register_atom::value, stats_.sid, who_.user_id,
+              caf::actor_cast<caf::actor>(self_));
+  registered_ = true;
+}
+
+bool session_core::recovery_on() const {
+  return p_.parked_sessions && p_.cfg->recovery.enabled();
+}
+
+bool session_core::saves() const {
+  return p_.persistence && !who_.anonymous;
+}
+void session_core::restore_subscriptions(
+  const std::vector<std::string>& rooms,
+  const std::vector<std::pair<std::string, std::vector<std::string>>>& streams,
+  std::function<void()> then) {
+  auto room_count = std::min(rooms.size(), p_.cfg->limits.max_rooms_per_connection);
+  auto stream_count = std::min(streams.size(), p_.cfg->limits.max_streams_per_connection);
+  auto left = std::make_shared<fan_in>(room_count + stream_count);
+  if (left->outstanding() == 0) {
+    then();
+    return;
+  }
+  auto step = [left, then]() mutable { left->arrived(then); };
+  member_info me{stats_.sid, who_.user_id, who_.roles, caf::actor_cast<caf::actor>(self_)};
+  for (std::size_t i = 0; i < room_count; ++i) {
+    auto room = rooms[i];
+    self_->request(p_.directory, caf::infinite, join_atom::value, room, me)
+      .await(
+        [this, room, step](const join_reply& reply) mutable {
+          if (reply.ok) {
+            rooms_[room] = reply.room;
+            restored_rooms_.push_back(room);
+          }
+          step();
+        },
+        [step](const caf::error&) mutable { step(); });
+  }
+  for (std::size_t i = 0; i < stream_count; ++i) {
+    auto symbol = streams[i].first;
+    self_->request(p_.market, caf::infinite, stream_sub_atom::value, symbol, stats_.sid,
+                   caf::actor_cast<caf::actor>(self_), direct_sink(), streams[i].second)
+      .await(
+        [this, symbol, step](const stream_reply& reply) mutable {
+          if (reply.ok) {
+            streams_[symbol] = reply.fields;
+            restored_streams_.push_back(symbol);
+            held_topics_.push_back(reply.topic);
+            if (reply.snapshot)
+              snapshots_.push_back(reply.snapshot);
+          }
+          step();
+        },
+        [step](const caf::error&) mutable { step(); });
+  }
+}
+
+// -- the steps of a fresh session, in order -------------------------------------------
+//
+// decide_identity -> open_session -> begin_fresh -> load_saved_subscriptions ->
+// restore_subscriptions -> attach_to_persistence -> answer_connect ->
+// deliver_offline_queue -> send_restored_snapshots -> release_held_topics
+// (a guest: begin_fresh -> answer_connect). A resume: session_resume.cpp.
+
+void session_core::open_session(std::optional<protocol::recovery_request> rec) {
+  enter(session_state::opening);
+  if (rec && recovery_on()) {
+    find_parked_session(*rec);
+    return;
+  }
+  begin_fresh(rec ? std::optional<bool>(false) : std::nullopt);
+}
+
+void session_core::begin_fresh(std::optional<bool> recovered) {
   if (recovery_on())
     pid_ = random_id(16);
   register_session();
-  std::optional<bool> recovered;
-  if (asked_to_recover)
-    recovered = false;
   if (!saves()) {
-    announce(recovered);
+    answer_connect(recovered);
     return;
   }
+  load_saved_subscriptions(recovered);
+}
+
+void session_core::load_saved_subscriptions(std::optional<bool> recovered) {
   self_->request(p_.persistence, caf::infinite, load_saved_atom::value, who_.user_id)
     .await(
       [this, recovered](const saved_state& saved) {
-        restore(saved.rooms, saved.streams, [this, recovered] { attach_and_announce(recovered); });
+        restore_subscriptions(saved.rooms, saved.streams,
+                              [this, recovered] { attach_to_persistence(recovered); });
       },
       [this, recovered](const caf::error& err) {
         log_line("session", "loading saved subscriptions failed: " + caf::to_string(err));
-        attach_and_announce(recovered);
+        attach_to_persistence(recovered);
       });
 }
 
-void session_core::attach_and_announce(std::optional<bool> recovered) {
+void session_core::attach_to_persistence(std::optional<bool> recovered) {
   self_->request(p_.persistence, caf::infinite, attach_atom::value, who_.user_id,
                  static_cast<std::uint32_t>(p_.cfg->storage.offline_max_per_user),
                  static_cast<std::uint64_t>(p_.cfg->limits.backlog_page_bytes))
     .await(
       [this, recovered](offline_batch& queued) {
         attached_ = true;
-        announce(recovered);
-        deliver_offline(std::move(queued), [this] { release_snapshots(); });
+        answer_connect(recovered);
+        deliver_offline_queue(std::move(queued));
       },
       [this, recovered](const caf::error& err) {
         log_line("session", "reading the offline queue failed: " + caf::to_string(err));
-        announce(recovered);
-        release_snapshots();
+        answer_connect(recovered);
+        send_restored_snapshots();
       });
 }
 
-void session_core::announce(std::optional<bool> recovered) {
+void session_core::answer_connect(std::optional<bool> recovered) {
   if (p_.transport == transport_kind::socketio)
     send_raw(protocol::frame_sio_connect(
       stats_.sid, pid_.empty() ? std::nullopt : std::optional<std::string>(pid_)));
@@ -76,11 +179,14 @@ void session_core::announce(std::optional<bool> recovered) {
   send_event("connect_response", protocol::encode_connect_response(info));
   restored_rooms_.clear();
   restored_streams_.clear();
-  connected_ = true;
-  opening_ = false;
+  enter(session_state::live);
 }
 
-void session_core::release_snapshots() {
+void session_core::deliver_offline_queue(offline_batch page) {
+  deliver_offline(std::move(page), [this] { send_restored_snapshots(); });
+}
+
+void session_core::send_restored_snapshots() {
   auto snapshots = std::make_shared<const std::vector<shared_frame>>(std::move(snapshots_));
   snapshots_.clear();
   write_paced(std::move(snapshots), 0, [this] { release_held_topics(); });
@@ -91,6 +197,8 @@ void session_core::release_held_topics() {
     release(topic);
   held_topics_.clear();
 }
+
+// -- paced backlogs: the offline queue, snapshots, a replay ---------------------------
 
 void session_core::deliver_offline(offline_batch page, std::function<void()> done) {
   if (page.empty()) {
@@ -173,99 +281,6 @@ void session_core::remove_when_written(std::vector<std::int64_t> ids) {
                         ids = std::move(ids)]() mutable {
       caf::anon_send(persistence, offline_done_atom::value, user, std::move(ids));
     });
-}
-
-// -- recovery: the new session's side --------------------------------------------
-
-void session_core::try_resume(const protocol::recovery_request& rec) {
-  auto offset = rec.offset;
-  self_->request(p_.parked_sessions, caf::infinite, resume_atom::value, rec.pid)
-    .await(
-      [this, offset](const std::vector<caf::actor>& found) {
-        if (found.empty()) { // unknown, or the window passed
-          begin_fresh(true);
-          return;
-        }
-        auto old = found.front();
-        self_->request(old, caf::infinite, handover_atom::value, who_.user_id, who_.anonymous)
-          .await(
-            [this, old, offset](handover_state& state) { adopt(std::move(state), old, offset); },
-            [this](const caf::error&) { begin_fresh(true); });
-      },
-      [this](const caf::error&) { begin_fresh(true); });
-}
-
-void session_core::adopt(handover_state state, caf::actor old, std::optional<std::string> offset) {
-  stats_.sid = state.sid;
-  pid_ = state.pid;
-  who_ = state.who;
-  stats_.user_id = who_.user_id;
-  attached_ = saves(); // the dropped session's place at the persistence actor is ours now
-  register_session();
-  auto frames = std::make_shared<std::vector<shared_frame>>(std::move(state.frames));
-  bool overrun = state.overrun;
-  restore(state.rooms, state.streams, [this, old, offset, frames, overrun] {
-    // The old session answers once every stream we took over has stopped sending to
-    // it, so its answer holds every frame that went its way.
-    self_->request(old, caf::infinite, takeover_atom::value, restored_streams_)
-      .await(
-        [this, offset, frames, overrun](const handover_state& tail) {
-          frames->insert(frames->end(), tail.frames.begin(), tail.frames.end());
-          replay_or_report_gap(*frames, offset, overrun || tail.overrun);
-        },
-        [this, offset, frames, overrun](const caf::error&) {
-          replay_or_report_gap(*frames, offset, overrun);
-        });
-  });
-}
-
-void session_core::replay_or_report_gap(const std::vector<shared_frame>& frames,
-                                        const std::optional<std::string>& offset, bool overrun) {
-  std::optional<std::size_t> from;
-  if (!offset) {
-    if (!overrun)
-      from = 0;
-  } else {
-    for (std::size_t i = frames.size(); i-- > 0;)
-      if (frames[i]->offset == *offset) {
-        from = i + 1;
-        break;
-      }
-  }
-  if (from) {
-    snapshots_.clear(); // the client has the data, and the replay brings the rest
-    // What the client already has stays the replay context of the new connection.
-    if (auto conn = p_.conn.lock(); conn && *from > 0)
-      conn->remember(std::vector<shared_frame>(frames.begin(),
-                                               frames.begin() + static_cast<std::ptrdiff_t>(*from)));
-    announce(true);
-    auto missed = std::make_shared<const std::vector<shared_frame>>(
-      frames.begin() + static_cast<std::ptrdiff_t>(*from), frames.end());
-    self_->send(p_.parked_sessions, recovered_atom::value, false,
-                static_cast<std::uint64_t>(missed->size()));
-    // then the live frames the new connection held
-    write_paced(std::move(missed), 0, [this] { release_held_topics(); });
-    return;
-  }
-  pid_ = random_id(16); // restore() listed the rooms and streams for connect_response
-  self_->send(p_.parked_sessions, recovered_atom::value, true, std::uint64_t{0});
-  if (!attached_) {
-    announce(false);
-    release_snapshots();
-    return;
-  }
-  self_->request(p_.persistence, caf::infinite, offline_page_atom::value, who_.user_id,
-                 std::int64_t{0}, static_cast<std::uint32_t>(p_.cfg->storage.offline_max_per_user),
-                 static_cast<std::uint64_t>(p_.cfg->limits.backlog_page_bytes))
-    .await(
-      [this](offline_batch& queued) {
-        announce(false);
-        deliver_offline(std::move(queued), [this] { release_snapshots(); });
-      },
-      [this](const caf::error&) {
-        announce(false);
-        release_snapshots();
-      });
 }
 
 } // namespace qc::session_detail

@@ -1,13 +1,15 @@
+// The dropped side of recovery (PROTOCOL.md §7): a session whose connection dropped
+// parks (keeps its rooms and streams and what arrives), then either hands itself over
+// to its client's new session (session_resume.cpp) or expires into the offline queue.
+
 #include "actors/session/session_core.hpp"
 
 #include <algorithm>
 
 namespace qc::session_detail {
 
-// -- recovery: the dropped session's side ----------------------------------------
-
 bool session_core::can_park() const {
-  return recovery_on() && resumable_ && connected_ && !pid_.empty();
+  return recovery_on() && resumable_ && state_ == session_state::live && !pid_.empty();
 }
 
 void session_core::park(const std::vector<shared_frame>& kept) {
@@ -17,7 +19,7 @@ void session_core::park(const std::vector<shared_frame>& kept) {
   for (const auto& frame : kept)
     keep(frame);
   parked_at_ = kept_.pushed();
-  parked_ = true;
+  enter(session_state::parked);
   fit_budget();
   if (auto conn = p_.conn.lock()) // alive until the outbox is handed over
     flush();
@@ -41,14 +43,12 @@ void session_core::park(const std::vector<shared_frame>& kept) {
 }
 
 void session_core::on_window_due() {
-  if (!parked_ || handed_over_ || finished_)
-    return;
   self_->send(p_.parked_sessions, unpark_atom::value, pid_);
   expire();
 }
 
 void session_core::expire() {
-  if (finished_)
+  if (state_ == session_state::closing)
     return;
   auto oldest = kept_.pushed() - kept_.size(); // number of kept_[0]
   for (std::size_t i = 0; i < kept_.size(); ++i)
@@ -71,7 +71,7 @@ void session_core::queue_offline(const shared_frame& frame) {
 
 void session_core::keep(const shared_frame& frame) {
   auto& rec = p_.cfg->recovery;
-  if (!parked_) {
+  if (!is_parked()) { // park() passing on what the connection kept
     kept_.push(frame, rec.inflight_packets, rec.inflight_bytes, on_evicted());
     return;
   }
@@ -87,12 +87,10 @@ void session_core::fit_budget() {
 }
 
 caf::result<handover_state> session_core::hand_over(const std::string& user, bool anonymous) {
-  if (!parked_ || handed_over_ || finished_)
-    return caf::make_error(caf::sec::invalid_argument, "session is not waiting for recovery");
   // A guest's pid is its only credential; an identified user's must match too.
   if (!who_.anonymous && (anonymous || user != who_.user_id))
     return caf::make_error(caf::sec::invalid_argument, "session belongs to another user");
-  handed_over_ = true;
+  enter(session_state::handing_over);
   handover_state state;
   state.sid = stats_.sid;
   state.pid = pid_;
@@ -144,8 +142,7 @@ handover_state session_core::last_of_kept() {
   tail.overrun = kept_.overrun();
   tail.frames = kept_.take();
   parked_charge_.charge(0);
-  finished_ = true;
-  return tail;
+  return tail; // the caller quits
 }
 
 void session_core::finish_takeover() {

@@ -1,6 +1,6 @@
 // Socket.IO over Engine.IO as a connection delivers it: a sequence of WebSocket frames,
 // text frames holding Engine.IO packets and binary frames holding the attachments of a
-// binary packet, driven as actors/conformance_session.cpp (which reassembles them) and
+// binary packet, driven as apps/conformance/conformance_session.cpp (which reassembles them) and
 // actors/session/session.cpp (which validates events) do.
 //
 // Input: frames separated by '\n'; a line starting with 'b' is a binary frame (the rest

@@ -1,4 +1,4 @@
-#include "actors/conformance_session.hpp"
+#include "apps/conformance/conformance_session.hpp"
 
 #include <optional>
 #include <set>
@@ -6,9 +6,10 @@
 #include <caf/all.hpp>
 
 #include "actors/common/frames.hpp"
-#include "actors/session/heartbeat.hpp"
 #include "actors/common/ids.hpp"
 #include "actors/messages.hpp"
+#include "actors/session/engineio_dispatch.hpp"
+#include "actors/session/heartbeat.hpp"
 #include "protocol/engineio.hpp"
 #include "protocol/json.hpp"
 #include "protocol/socketio.hpp"
@@ -16,6 +17,9 @@
 namespace qc {
 
 namespace {
+
+// The `auth` emit that follows a namespace CONNECT, an event-loop turn later.
+using emit_auth_atom = caf::atom_constant<caf::atom("emit_auth")>;
 
 using protocol::sio_packet;
 using protocol::sio_packet_type;
@@ -47,33 +51,21 @@ public:
   }
 
   void on_text(const std::string& text) {
-    auto eio = protocol::parse_eio_text(text);
-    if (!eio) {
-      close(close_code::protocol_error, "invalid Engine.IO packet");
-      return;
-    }
-    switch (eio->type) {
-      case protocol::eio_packet_type::pong:
-        heartbeat_.pong();
-        return;
-      case protocol::eio_packet_type::close:
-        close(close_code::normal, "client close");
-        return;
-      case protocol::eio_packet_type::message:
-        break;
-      default:
-        close(close_code::protocol_error, "unexpected Engine.IO packet");
-        return;
-    }
+    dispatch_engineio_text(text, heartbeat_, *this);
+  }
+
+  // -- the Engine.IO layer (engineio_dispatch.hpp) -----------------------------------
+
+  void on_eio_message(std::string_view data, const std::string& frame) {
     if (!socketio_) {
-      send_text(text); // Engine.IO echo
+      send_text(frame); // Engine.IO echo
       return;
     }
     if (pending_) {
       close(close_code::protocol_error, "text frame while attachments were due");
       return;
     }
-    auto packet = protocol::parse_sio(eio->data, cfg_->limits.protocol);
+    auto packet = protocol::parse_sio(data, cfg_->limits.protocol);
     if (!packet) {
       close(close_code::protocol_error, packet.error().message);
       return;
@@ -83,6 +75,14 @@ public:
       return;
     }
     on_packet(*packet, {});
+  }
+
+  void on_eio_close() {
+    close(close_code::normal, "client close");
+  }
+
+  void on_eio_violation(std::string reason) {
+    close(close_code::protocol_error, std::move(reason));
   }
 
   void on_binary(std::string bytes) {
