@@ -29,6 +29,7 @@
 #include "actors/session/replay_buffer.hpp"
 #include "actors/session/session.hpp"
 #include "actors/session/session_state.hpp"
+#include "actors/session/socket_handlers.hpp"
 #include "protocol/client_events.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/json.hpp"
@@ -83,6 +84,9 @@ public:
   void on_eio_violation(std::string reason);
 
 private:
+  template <class Core>
+  friend caf::message_handler qc::socket_handlers(std::shared_ptr<Core> core);
+
   // -- states and transitions (session_states.cpp) -------------------------------------
 
   /// The handler table of `state`; every one holds `owner_` (the core lives as long as

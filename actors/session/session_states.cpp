@@ -36,23 +36,13 @@ caf::message_handler session_core::common_handlers() {
 // While the socket is open: its frames, its close, the heartbeat and the deadlines.
 caf::message_handler session_core::connection_handlers() {
   auto core = owner_.lock();
-  return {
-    [core](ws_text_atom, const std::string& text) {
-      core->on_text(text);
-      core->consumed();
-    },
-    [core](ws_binary_atom, std::string& bytes) {
-      core->on_binary(std::move(bytes));
-      core->consumed();
-    },
+  return socket_handlers(core).or_else(caf::message_handler{
     [core](ws_closed_atom, const std::string& reason, const closed_state& state) {
       core->on_closed(reason, state);
     },
-    [core](ping_tick_atom) { core->on_ping_tick(); },
-    [core](pong_due_atom, std::uint64_t ping) { core->on_pong_due(ping); },
     [core](incomplete_due_atom, std::uint64_t packet) { core->on_incomplete_due(packet); },
     [core](shutdown_atom) { core->on_shutdown(); },
-  };
+  });
 }
 
 caf::behavior session_core::behavior_of(session_state state) {

@@ -10,6 +10,7 @@
 #include "actors/messages.hpp"
 #include "actors/session/engineio_dispatch.hpp"
 #include "actors/session/heartbeat.hpp"
+#include "actors/session/socket_handlers.hpp"
 #include "protocol/engineio.hpp"
 #include "protocol/json.hpp"
 #include "protocol/socketio.hpp"
@@ -222,24 +223,14 @@ caf::behavior conformance_session(caf::event_based_actor* self,
   auto core = std::make_shared<conformance_core>(self, std::move(cfg), std::move(conn),
                                                  std::move(req));
   core->start();
-  return {
-    [core](ws_text_atom, const std::string& text) {
-      core->on_text(text);
-      core->consumed();
-    },
-    [core](ws_binary_atom, std::string& bytes) {
-      core->on_binary(std::move(bytes));
-      core->consumed();
-    },
+  return socket_handlers(core).or_else(caf::message_handler{
     [core](ws_closed_atom, const std::string&, const closed_state&) { core->finish(); },
-    [core](ping_tick_atom) { core->on_ping_tick(); },
-    [core](pong_due_atom, std::uint64_t ping) { core->on_pong_due(ping); },
     [core](connect_due_atom) { core->on_connect_due(); },
     [core](emit_auth_atom, const std::string& nsp, const std::string& auth) {
       core->emit_auth(nsp, auth);
     },
     [core](shutdown_atom) { core->finish(); },
-  };
+  });
 }
 
 } // namespace qc
