@@ -5,8 +5,10 @@
 
 namespace qc::session_detail {
 
-// While live, the connection keeps what it was given for replay (its order is the
-// client's); while parked, this session keeps what arrives.
+// What a room or stream packet means in each state, in this one place: the state
+// tables route `deliver` here, and so do the snapshots and replays written from inside
+// the session. While live, the connection keeps what it was given for replay (its
+// order is the client's); while parked, this session keeps what arrives.
 void session_core::on_deliver(const shared_frame& frame) {
   switch (state_) {
     case session_state::live:

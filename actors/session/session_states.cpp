@@ -61,13 +61,13 @@ caf::behavior session_core::behavior_of(session_state state) {
     case session_state::live:
       return caf::message_handler{
         // The hot path first: a room packet, and the flush that batches its write.
-        [core](deliver_atom, const shared_frame& frame) { core->write_delivery(frame); },
+        [core](deliver_atom, const shared_frame& frame) { core->on_deliver(frame); },
       }
         .or_else(common_handlers())
         .or_else(connection_handlers());
     case session_state::departed:
       return caf::message_handler{
-        [core](deliver_atom, const shared_frame& frame) { core->queue_offline(frame); },
+        [core](deliver_atom, const shared_frame& frame) { core->on_deliver(frame); },
       }
         .or_else(connection_handlers())
         .or_else(common_handlers());
@@ -98,7 +98,7 @@ caf::behavior session_core::behavior_of(session_state state) {
         .or_else(common_handlers());
     case session_state::closing:
       return caf::message_handler{
-        [core](deliver_atom, const shared_frame& frame) { core->queue_offline(frame); },
+        [core](deliver_atom, const shared_frame& frame) { core->on_deliver(frame); },
         // The socket may still pass on what it read: flow control only.
         [core](ws_text_atom, const std::string&) { core->consumed(); },
         [core](ws_binary_atom, const std::string&) { core->consumed(); },
