@@ -38,6 +38,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/common/access_control.hpp"
 #include "actors/durability/byte_budget.hpp"
 #include "actors/durability/parked_sessions_interface.hpp"
 #include "actors/durability/persistence_interface.hpp"
@@ -62,6 +63,7 @@ struct session_params {
   persistence_actor persistence;         // null: nothing is saved (the conformance server)
   parked_sessions_actor parked_sessions; // null: no recovery
   std::shared_ptr<byte_budget> parked_budget; // what all parked sessions keep; null: unbounded
+  std::shared_ptr<const access_control> access; // JWT verifier and RBAC; never null
 };
 
 caf::behavior session_actor(caf::event_based_actor* self, session_params params);

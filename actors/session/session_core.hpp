@@ -187,6 +187,13 @@ private:
   void handle(const protocol::publish_ticks& ev, const ack_token& ack);
   void handle(const protocol::request_in& req, const ack_token& ack);
 
+  // -- authorization (session_access.cpp) ---------------------------------------------
+
+  /// May this session do `action` on `object` ("room:<r>", "stream:<s>", "user:<id>",
+  /// "system:stats", "system:rooms")? Asks the current authorizer with the session's
+  /// global roles, its user id and, for a room it is in, its room role there.
+  bool permits(std::string_view object, std::string_view action) const;
+
   /// Saves (or forgets) a subscription for an identified user, then answers: a client
   /// that saw `subscribed` has it saved, even if the broker is killed right after.
   /// Guests save nothing and are answered at once. await: the client's next events
@@ -437,6 +444,9 @@ private:
   inbound_budget budget_;
   engineio_heartbeat heartbeat_;
   std::unordered_map<std::string, room_actor> rooms_;
+  // room -> this session's room role there ("room_member", ...), set by join replies and
+  // role changes; a room the session is not in has none.
+  std::unordered_map<std::string, std::string> room_roles_;
   std::vector<out_frame> outbox_; // written on the next flush
   std::unordered_map<std::string, std::vector<std::string>> streams_; // symbol -> fields
   // Heap-held: binary packets are rare, and an idle session should not carry an empty
