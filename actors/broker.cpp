@@ -92,7 +92,7 @@ struct broker::impl {
     auto error = [&](unsigned status, protocol::error_code code, const std::string& message) {
       respond(http_response{status, "application/json", protocol::encode_error(code, message)});
     };
-    bool allowed = std::any_of(cfg->default_roles.begin(), cfg->default_roles.end(),
+    bool allowed = std::any_of(cfg->auth.default_roles.begin(), cfg->auth.default_roles.end(),
                                [](auto& r) { return r == "publisher" || r == "admin"; });
     if (!allowed) {
       error(403, protocol::error_code::permission_denied, "publishing needs the publisher role");

@@ -111,13 +111,13 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
   s->node_name = node_name;
   s->io_threads = io_threads;
   if (auth_mode_name == "none")
-    s->auth = auth_mode::none;
+    s->auth.mode = auth_mode::none;
   else if (auth_mode_name == "header")
-    s->auth = auth_mode::header;
+    s->auth.mode = auth_mode::header;
   else
     throw std::invalid_argument("auth.mode must be none or header, not '" + auth_mode_name
                                 + "'");
-  s->default_roles = default_roles;
+  s->auth.default_roles = default_roles;
   if (ping_interval_ms == 0 || ping_timeout_ms == 0 || connect_timeout_ms == 0)
     throw std::invalid_argument("engineio intervals and timeouts must be positive");
   if (max_payload < 1024)

@@ -28,7 +28,7 @@ bool valid_user_id(std::string_view id) {
 
 std::string session_core::decide_identity() {
   std::string user;
-  if (p_.cfg->auth == auth_mode::header) {
+  if (p_.cfg->auth.mode == auth_mode::header) {
     user = !p_.upgrade.header_user_id.empty() ? p_.upgrade.header_user_id
                                               : p_.upgrade.query_user_id;
     if (!user.empty() && !valid_user_id(user))
@@ -39,7 +39,7 @@ std::string session_core::decide_identity() {
   }
   who_.anonymous = user.empty();
   who_.user_id = who_.anonymous ? "anon-" + stats_.sid : user;
-  who_.roles = p_.cfg->default_roles;
+  who_.roles = p_.cfg->auth.default_roles;
   stats_.user_id = who_.user_id;
   return {};
 }
