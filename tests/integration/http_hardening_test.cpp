@@ -542,3 +542,11 @@ TEST_CASE("Out of file descriptors: the accept loop backs off, answers 503 (and 
   CHECK(served);
   CHECK(broker.running());
 }
+
+TEST_CASE("two Authorization headers are refused with 400, not one of them picked") {
+  broker_under_test broker;
+  raw_http c(broker.port());
+  REQUIRE(c.send("GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer a\r\n"
+                 "Authorization: Bearer b\r\n\r\n"));
+  check_refused_and_closed(c.read_response(5s, true), 400);
+}
