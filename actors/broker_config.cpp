@@ -139,6 +139,7 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
                                 + " needs exactly one of auth.jwt-secret-file and auth.jwt-public-key-file");
   if (s->auth.max_token_bytes < 64 || s->auth.max_token_bytes > 65536)
     throw std::invalid_argument("auth.max-token-bytes must be between 64 and 65536");
+  s->limits.protocol.max_token_bytes = s->auth.max_token_bytes; // auth_refresh's parser bound
   if (s->auth.decision_cache_entries == 0)
     throw std::invalid_argument("auth.decision-cache-entries must be positive");
   s->auth.jwt_leeway_s = static_cast<std::int64_t>(jwt_leeway_s);

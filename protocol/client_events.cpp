@@ -492,6 +492,20 @@ result<publish_ticks> parse_ticks(const Value& value, const limits& lim) {
   return out;
 }
 
+namespace {
+
+outcome parse_auth_refresh(const Value* payload, const limits& lim) {
+  const Value* token = payload && payload->IsObject() ? member(*payload, "token") : nullptr;
+  if (!token || !token->IsString() || token->GetStringLength() == 0)
+    return fail(error_code::invalid_parameters, "auth_refresh needs {\"token\": <JWT>}");
+  if (token->GetStringLength() > lim.max_token_bytes)
+    return fail(error_code::auth_failed,
+                "token longer than " + std::to_string(lim.max_token_bytes) + " bytes");
+  return client_event{auth_refresh{std::string(text_of(*token))}};
+}
+
+} // namespace
+
 std::variant<client_event, event_error> parse_client_event(std::string_view name, const rapidjson::Value* payload,
                                                            const limits& lim) {
   if (name == "subscribe")
@@ -512,6 +526,8 @@ std::variant<client_event, event_error> parse_client_event(std::string_view name
     return client_event{ping_in{}};
   if (name == "request")
     return parse_request(payload, lim);
+  if (name == "auth_refresh")
+    return parse_auth_refresh(payload, lim);
   return fail(error_code::invalid_action, "unknown event " + quoted(name));
 }
 

@@ -86,6 +86,13 @@ struct publish_ticks {
 
 struct ping_in {};
 
+/// auth_refresh {"token": "<JWT>"}: a live connection's new token (PROTOCOL.md §2). The
+/// token is only bounded here (1..limits.max_token_bytes); the session verifies it. A
+/// longer one is AUTH_FAILED on "error".
+struct auth_refresh {
+  std::string token;
+};
+
 enum class request_action {
   get_market_data,
   get_subscriptions,
@@ -129,7 +136,8 @@ struct request_in {
 };
 
 using client_event = std::variant<subscribe_room, unsubscribe_room, room_message_in, subscribe_stream,
-                                  unsubscribe_stream, stream_filter_update, publish_ticks, ping_in, request_in>;
+                                  unsubscribe_stream, stream_filter_update, publish_ticks, ping_in, request_in,
+                                  auth_refresh>;
 
 /// A refused event: the error, the event to send it on, and for requests the id to
 /// answer. reply_event is "error", "stream_error", or "response" (then request_id is

@@ -16,6 +16,7 @@
 #include "actors/net/ws_connection.hpp"
 #include "protocol/engineio.hpp"
 #include "protocol/http_checks.hpp"
+#include "protocol/jwt_verifier.hpp"
 
 namespace qc {
 
@@ -306,6 +307,18 @@ private:
       info.resume_offset = it->second;
     if (auto it = req.find("X-User-Id"); it != req.end())
       info.header_user_id = std::string(it->value());
+    const auto max_token = cfg().auth.max_token_bytes;
+    if (auto it = q.params.find("token"); it != q.params.end()) {
+      info.query_token_too_long = it->second.size() > max_token;
+      if (!info.query_token_too_long)
+        info.query_token = it->second;
+    }
+    if (auto it = req.find(http::field::authorization); it != req.end()) {
+      auto token = protocol::bearer_token(std::string_view(it->value().data(), it->value().size()));
+      info.bearer_token_too_long = token.size() > max_token;
+      if (!info.bearer_token_too_long)
+        info.bearer_token = std::string(token);
+    }
     // Bytes the client sent after its request belong to the WebSocket stream.
     auto early = beast::buffers_to_string(buffer_.data());
     stream_.expires_never();

@@ -62,6 +62,7 @@ caf::behavior session_core::behavior_of(session_state state) {
       return caf::message_handler{
         // The hot path first: a room packet, and the flush that batches its write.
         [core](deliver_atom, const shared_frame& frame) { core->on_deliver(frame); },
+        [core](token_due_atom, std::uint64_t arming) { core->on_token_due(arming); },
       }
         .or_else(common_handlers())
         .or_else(connection_handlers());
@@ -120,9 +121,10 @@ caf::behavior session_core::start(std::shared_ptr<session_core> self_owned) {
   self_->set_default_handler(drop_unhandled);
   if (p_.transport == transport_kind::json) {
     // /ws has no namespace handshake: the connection is the session.
-    if (auto refused = decide_identity(); !refused.empty()) {
-      send_error("error", error_code::auth_failed, refused, {});
-      close(close_code::policy_violation, refused);
+    // Refused: an `error` event with the code, then close 1008 (PROTOCOL.md §2).
+    if (auto refused = decide_identity(nullptr)) {
+      send_error("error", refused->code, refused->message, {});
+      close(close_code::policy_violation, refused->message);
     } else {
       open_session(protocol::recovery_from_query(p_.upgrade.resume, p_.upgrade.resume_offset));
     }

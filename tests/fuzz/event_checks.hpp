@@ -124,6 +124,8 @@ inline void check_outcome(const std::variant<protocol::client_event, protocol::e
     if (e->role)
       FUZZ_CHECK(short_id(*e->role));
     FUZZ_CHECK(is_json(encode_response_ok(e->request_id, e->data_json, 0, e->trace_id)));
+  } else if (const auto* e = std::get_if<auth_refresh>(&event)) {
+    FUZZ_CHECK(!e->token.empty() && e->token.size() <= lim.max_token_bytes);
   }
 }
 
