@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/access_rules.hpp"
 #include "actors/common/clock.hpp"
 #include "actors/rooms/directory.hpp"
 #include "actors/durability/persistence.hpp"
@@ -61,6 +62,7 @@ struct broker::impl {
   persistence_actor persistence;
   parked_sessions_actor parked_sessions;
   std::shared_ptr<byte_budget> parked_budget;
+  std::shared_ptr<access_control> access; // the JWT verifier and RBAC; swapped on reload
   std::vector<caf::actor> feeds;
   std::unique_ptr<gateway> gw;
   std::int64_t started_ms = now_ms();
@@ -83,6 +85,7 @@ struct broker::impl {
     p.persistence = persistence;
     p.parked_sessions = parked_sessions;
     p.parked_budget = parked_budget;
+    p.access = access;
     return system.spawn(session_actor, std::move(p));
   }
 
@@ -174,6 +177,11 @@ broker::~broker() {
 
 std::uint16_t broker::start() {
   auto& d = *impl_;
+  // The access rules first: a broker with a bad key or policy file must not serve at all.
+  auto rules = load_access_rules(d.cfg->auth);
+  if (!rules)
+    throw std::runtime_error(rules.error().message);
+  d.access = std::make_shared<access_control>(rules->authorizer, rules->verifier);
   d.persistence = spawn_persistence(d.system, d.cfg); // throws on a bad data directory
   d.parked_budget = std::make_shared<byte_budget>(d.cfg->recovery.parked_total_bytes);
   d.parked_sessions = d.system.spawn(parked_sessions_behavior, d.cfg,

@@ -76,6 +76,12 @@ struct jwt_mint_request {
 /// Signs a token with libjwt; the error says why not (unknown alg, a key that does not fit).
 result<std::string> sign_jwt(const jwt_mint_request& req, std::string_view key);
 
+/// Signs `payload_json` (a JSON object, written as given) with libjwt: what sign_jwt does
+/// after building the claims. Tests and scenarios use it to mint tokens whose claims are
+/// deliberately wrong (roles not an array, no exp, ...).
+result<std::string> sign_jwt_payload(std::string_view payload_json, std::string_view alg,
+                                     std::string_view key);
+
 /// The token of an `Authorization: Bearer <token>` header value; empty when the header
 /// is not of that form (scheme case-insensitive, exactly one space-separated token).
 std::string_view bearer_token(std::string_view authorization_header);

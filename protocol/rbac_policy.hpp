@@ -63,6 +63,14 @@ public:
 
   std::size_t rule_count() const noexcept;
 
+  /// Is `name` a role of the policy (a p subject, either side of a g line, a g2 room
+  /// role)? A user id that is one would be taken for that role in allows(): identity
+  /// code refuses such user ids, and HTTP leaves them out of the subjects.
+  bool names_role(std::string_view name) const;
+
+  /// Decisions now remembered (tests; never above the cache_entries given to parse).
+  std::size_t cached_decisions() const;
+
   ~authorizer();
   authorizer(const authorizer&) = delete;
   authorizer& operator=(const authorizer&) = delete;
