@@ -321,7 +321,7 @@ CAF_TEST(a kick removes every session of the user and tells everyone what happen
   CAF_CHECK_EQUAL(ask<room_stats>(room, get_stats_atom::value).leaves, 2u);
 }
 
-CAF_TEST(a kick needs a higher rank than the target's, and names the target by user or sid) {
+CAF_TEST(a kick needs a higher rank than the target has and names the target by user or sid) {
   join_as("s1", "alice", alice, "room_moderator");
   join_as("s2", "bob", bob, "room_moderator");
   delivered(room, alice);
@@ -360,7 +360,7 @@ CAF_TEST(a kick from outside the room or of someone not in it is refused) {
   CAF_CHECK(mailbox_empty(alice));
 }
 
-CAF_TEST(a kicked user comes back with the role it asks for, not the one it was given) {
+CAF_TEST(a kicked user comes back with the role it asks for and not the one it was given) {
   join_as("s1", "alice", alice, "room_owner");
   join_as("s2", "bob", bob, "room_member");
   delivered(room, alice);
@@ -373,7 +373,7 @@ CAF_TEST(a kicked user comes back with the role it asks for, not the one it was 
   CAF_CHECK_EQUAL(join_as("s3", "bob", bob, "room_member").room_role, "room_member");
 }
 
-CAF_TEST(a role change tells the target's sessions their role and everyone the news) {
+CAF_TEST(a role change tells the sessions of the target their role and everyone the news) {
   join_as("s1", "alice", alice, "room_owner");
   join_as("s2", "bob", bob, "room_member");
   delivered(room, alice);
@@ -397,7 +397,7 @@ CAF_TEST(a role change tells the target's sessions their role and everyone the n
   delivered(room, bob);
 }
 
-CAF_TEST(a role change needs a higher rank than the target's and at least the granted one) {
+CAF_TEST(a role change needs a higher rank than the target has and at least the granted one) {
   join_as("s1", "alice", alice, "room_moderator");
   join_as("s2", "bob", bob, "room_member");
   delivered(room, alice);
@@ -448,7 +448,7 @@ CAF_TEST(a role the policy gives cannot be lowered by set_member_role) {
   CAF_CHECK_EQUAL(role_listed("s2"), "room_admin");
 }
 
-CAF_TEST(a room keeps at most max_role_grants roles, dropping absent users first) {
+CAF_TEST(a room keeps at most max_role_grants roles and drops those of absent users first) {
   auto own_directory = session("directory of the small room");
   auto small = start(room_spawn_fn, std::string("small"), own_directory, false, std::size_t{1});
   auto ask_join = [&](const std::string& sid, const std::string& user, const caf::actor& who,
