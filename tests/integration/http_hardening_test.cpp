@@ -473,6 +473,7 @@ TEST_CASE("Out of file descriptors: the accept loop backs off, answers 503 (and 
   options.open_files_limit = 96;
   options.args = {"--port=0", "--host=127.0.0.1", "--data-dir=" + (dir.path() / "data").string(),
                   "--config-file=" + config.string(), "--auth.mode=header",
+                  "--auth.default-roles=[\"admin\"]", // reads /stats below
                   "--http.header-timeout=60000", "--http.refusal-timeout=300",
                   };
   broker_process broker(std::move(options));
