@@ -36,7 +36,7 @@ struct roles_broker {
 
 json_doc next(sio_client& c, const std::string& event) {
   auto got = c.wait_event(event);
-  REQUIRE_MESSAGE(got, event + ": " + got.error() + "\n" + c.describe());
+  REQUIRE_MESSAGE(got, (event + ": " + got.error() + "\n" + c.describe()));
   json_doc j(*got);
   REQUIRE(j.ok());
   return j;
