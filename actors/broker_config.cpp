@@ -88,6 +88,7 @@ broker_config::broker_config() {
     .add(lim.max_connections, "max-connections", "open WebSockets (more get HTTP 503)")
     .add(lim.max_rooms, "max-rooms", "rooms in the whole broker")
     .add(lim.max_rooms_per_connection, "max-rooms-per-connection", "rooms one connection may join")
+    .add(lim.max_room_role_grants, "max-room-role-grants", "room roles one room keeps from set_member_role (by user id; past it grants of users not in the room go first, then set_member_role is refused)")
     .add(lim.events_per_second, "events-per-second", "client messages per second per connection, counted before parsing (RATE_LIMIT_EXCEEDED past it)")
     .add(lim.inbound_bytes_per_second, "inbound-bytes-per-second", "bytes a connection may send per second, counted before parsing (RATE_LIMIT_EXCEEDED past it)")
     .add(lim.over_budget_seconds, "over-budget-seconds", "a connection refused for its rate in this many consecutive seconds is closed (1008)")

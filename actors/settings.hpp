@@ -48,6 +48,7 @@ struct limit_settings {
   std::size_t max_connections = 19000;        // the machine allows ~19,900 descriptors
   std::size_t max_rooms = 100000;             // rooms in the whole broker
   std::size_t max_rooms_per_connection = 100;
+  std::size_t max_room_role_grants = 1000;    // set_member_role entries one room keeps, by user id
   std::size_t events_per_second = 100;        // token bucket per connection, burst = rate
   std::size_t inbound_bytes_per_second = 1u << 20; // token bucket per connection, burst = max(rate, max-payload)
   std::size_t over_budget_seconds = 5;        // refused in this many consecutive seconds: closed (1008)

@@ -53,6 +53,27 @@ std::string encode_room_members(std::string_view room,
   return out;
 }
 
+std::string encode_room_members(std::string_view room, const std::vector<member_row>& members) {
+  std::string out = "{\"room\":";
+  write_escaped_string(out, room);
+  out += ",\"count\":";
+  out += std::to_string(members.size());
+  out += ",\"members\":[";
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += "{\"sid\":";
+    write_escaped_string(out, members[i].sid);
+    out += ",\"user_id\":";
+    write_escaped_string(out, members[i].user_id);
+    out += ",\"role\":";
+    write_escaped_string(out, members[i].role);
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
 std::string encode_subscriptions(const std::vector<std::string>& rooms,
                                  const std::vector<std::string>& streams,
                                  const std::vector<std::string>& saved_rooms,

@@ -11,6 +11,9 @@
 //                                             connection cannot take them from its I/O
 //                                             shard, or a closed one passes them back
 //   (get_stats_atom)                          -> connection_stats
+//   (kicked_atom, room, frame)                a room removed it (kick_member): it
+//                                             forgets the room, live and saved
+//   (role_changed_atom, room, role, frame)    its room role there changed
 //   (shutdown_atom)                           closes with 1001 going away, quits
 //   (handover_atom, user_id, anonymous)       -> handover_state (a dropped session hands
 //                                                itself to its client's new session)

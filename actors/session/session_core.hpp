@@ -205,6 +205,20 @@ private:
   /// connection closes (1008; Socket.IO: after a DISCONNECT packet). Not resumable.
   void on_token_due(std::uint64_t arming);
 
+  // -- room roles and room administration (session_room_admin.cpp) --------------------
+
+  /// This session as a member of `room`, with the room role it asks for: the
+  /// strongest of the policy's g2 lines for its identity there and the default
+  /// (room_member, or room_guest when anonymous). The room may grant more.
+  member_info member_for(const std::string& room) const;
+  void handle(const protocol::kick_member_in& ev, const ack_token& ack);
+  void handle(const protocol::set_member_role_in& ev, const ack_token& ack);
+  /// What a room tells a session about itself: removed by kick_member, or a new role.
+  caf::message_handler room_admin_handlers();
+  /// Kicked: out of the room live and saved (a reconnect does not bring it back).
+  void on_kicked(const std::string& room, const shared_frame& frame);
+  void on_role_changed(const std::string& room, const std::string& role, const shared_frame& frame);
+
   // -- authorization (session_access.cpp) ---------------------------------------------
 
   /// May this session do `action` on `object` ("room:<r>", "stream:<s>", "user:<id>",

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <variant>
 
+#include "protocol/room_roles.hpp"
+
 namespace qc::session_detail {
 
 // -- templates used here ---------------------------------------------------------------
@@ -102,10 +104,9 @@ void session_core::handle(const protocol::subscribe_room& ev, const ack_token& a
 }
 
 void session_core::join(const std::string& room, const ack_token& ack) {
-  member_info me{stats_.sid, who_.user_id, who_.roles, caf::actor_cast<caf::actor>(self_)};
   // await: this client's later events wait for the join, so a room_message sent
   // right after a subscribe is never refused as "not in room".
-  self_->request(p_.directory, caf::infinite, join_atom::value, room, me)
+  self_->request(p_.directory, caf::infinite, join_atom::value, room, member_for(room))
     .await(
       [this, room, ack](const join_reply& reply) {
         if (!reply.ok) {
@@ -113,6 +114,7 @@ void session_core::join(const std::string& room, const ack_token& ack) {
           return;
         }
         rooms_[room] = reply.room;
+        room_roles_[room] = reply.room_role;
         auto answer = [this, room, ack, members = reply.members] {
           send_reply("subscribed", protocol::encode_subscribed(room, members), ack);
         };
@@ -126,11 +128,13 @@ void session_core::join(const std::string& room, const ack_token& ack) {
 
 void session_core::handle(const protocol::unsubscribe_room& ev, const ack_token& ack) {
   // Leaving a room one is not in is harmless, as in Socket.IO; it also forgets a
-  // saved room this connection had not joined. Leaving one it is in is checked.
+  // saved room this connection had not joined. Leaving one it is in is checked
+  // (with the room role it still has there).
   if (rooms_.count(ev.room) > 0 && !permits("room:" + ev.room, "leave")) {
     deny("error", "leaving room " + ev.room, ack);
     return;
   }
+  room_roles_.erase(ev.room);
   if (rooms_.erase(ev.room) > 0)
     track(self_->request(p_.directory, departure_answer_timeout, leave_atom::value, ev.room, stats_.sid));
   auto answer = [this, room = ev.room, ack] {
@@ -286,10 +290,10 @@ void session_core::handle(const protocol::request_in& req, const ack_token& ack)
                             "no room named " + req.room, ack);
               return;
             }
-            std::vector<std::pair<std::string, std::string>> rows;
+            std::vector<protocol::member_row> rows;
             rows.reserve(members.size());
             for (auto& m : members)
-              rows.emplace_back(m.sid, m.user_id);
+              rows.push_back({m.sid, m.user_id, std::string(protocol::room_role_to_wire(m.room_role))});
             respond_ok(req, protocol::encode_room_members(req.room, rows), ack);
           },
           [this, req, ack](const caf::error&) {

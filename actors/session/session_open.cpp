@@ -142,14 +142,15 @@ void session_core::restore_subscriptions(
     return;
   }
   auto step = [left, then]() mutable { left->arrived(then); };
-  member_info me{stats_.sid, who_.user_id, who_.roles, caf::actor_cast<caf::actor>(self_)};
   for (std::size_t i = 0; i < room_count; ++i) {
     auto room = rooms[i];
-    self_->request(p_.directory, caf::infinite, join_atom::value, room, me)
+    // A resumed session re-derives its room roles from the rooms, which kept them.
+    self_->request(p_.directory, caf::infinite, join_atom::value, room, member_for(room))
       .await(
         [this, room, step](const join_reply& reply) mutable {
           if (reply.ok) {
             rooms_[room] = reply.room;
+            room_roles_[room] = reply.room_role;
             restored_rooms_.push_back(room);
           }
           step();

@@ -23,14 +23,14 @@ caf::result<caf::message> drop_unhandled(caf::scheduled_actor* self, caf::messag
 
 caf::message_handler session_core::common_handlers() {
   auto core = owner_.lock();
-  return {
+  return caf::message_handler{
     [core](flush_atom) { core->on_flush_message(); },
     [core](get_stats_atom) { return core->stats(); },
     // Only a parked session hands itself over (its own table answers first).
     [](handover_atom, const std::string&, bool) -> caf::result<handover_state> {
       return caf::make_error(caf::sec::invalid_argument, "session is not waiting for recovery");
     },
-  };
+  }.or_else(room_admin_handlers()); // a kick or a role change reaches a session in any state
 }
 
 // While the socket is open: its frames, its close, the heartbeat and the deadlines.
@@ -184,6 +184,7 @@ void session_core::leave_everything() {
     track(self_->request(p_.directory, departure_answer_timeout, leave_atom::value, name,
                          stats_.sid));
   rooms_.clear();
+  room_roles_.clear();
   for (auto& [symbol, fields] : streams_)
     self_->send(p_.market, stream_unsub_atom::value, symbol, stats_.sid);
   streams_.clear();

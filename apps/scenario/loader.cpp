@@ -231,7 +231,13 @@ scenario load_scenario(const std::filesystem::path& file) {
       if (!args->IsArray()) br.fail("\"args\" must be an array of strings");
       for (const auto& a : args->GetArray()) {
         if (!a.IsString()) br.fail("\"args\" must be an array of strings");
-        sc.broker_args.emplace_back(a.GetString());
+        // "${scenario_dir}": the scenario file's directory, absolute, so a file next to
+        // the scenario (a policy, a key) reaches a broker that runs in a temp directory.
+        std::string arg = a.GetString();
+        const std::string dir_var = "${scenario_dir}";
+        for (auto at = arg.find(dir_var); at != std::string::npos; at = arg.find(dir_var, at))
+          arg.replace(at, dir_var.size(), std::filesystem::absolute(file).parent_path().string());
+        sc.broker_args.push_back(std::move(arg));
       }
     }
     br.no_unknown_fields();
