@@ -33,26 +33,6 @@ std::string encode_room_list(const std::vector<std::pair<std::string, std::uint3
   return out;
 }
 
-std::string encode_room_members(std::string_view room,
-                                const std::vector<std::pair<std::string, std::string>>& members) {
-  std::string out = "{\"room\":";
-  write_escaped_string(out, room);
-  out += ",\"count\":";
-  out += std::to_string(members.size());
-  out += ",\"members\":[";
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    if (i > 0)
-      out += ',';
-    out += "{\"sid\":";
-    write_escaped_string(out, members[i].first);
-    out += ",\"user_id\":";
-    write_escaped_string(out, members[i].second);
-    out += '}';
-  }
-  out += "]}";
-  return out;
-}
-
 std::string encode_room_members(std::string_view room, const std::vector<member_row>& members) {
   std::string out = "{\"room\":";
   write_escaped_string(out, room);
