@@ -574,12 +574,12 @@ std::variant<client_event, event_error> parse_client_event(std::string_view name
     return client_event{ping_in{}};
   if (name == "request")
     return parse_request(payload, lim);
-  if (name == "auth_refresh")
-    return parse_auth_refresh(payload, lim);
   if (name == "kick_member")
     return parse_kick_member(payload);
   if (name == "set_member_role")
     return parse_set_member_role(payload);
+  if (name == "auth_refresh")
+    return parse_auth_refresh(payload, lim);
   return fail(error_code::invalid_action, "unknown event " + quoted(name));
 }
 

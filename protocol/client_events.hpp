@@ -155,7 +155,7 @@ struct request_in {
 
 using client_event = std::variant<subscribe_room, unsubscribe_room, room_message_in, subscribe_stream,
                                   unsubscribe_stream, stream_filter_update, publish_ticks, ping_in, request_in,
-                                  auth_refresh, kick_member_in, set_member_role_in>;
+                                  kick_member_in, set_member_role_in, auth_refresh>;
 
 /// A refused event: the error, the event to send it on, and for requests the id to
 /// answer. reply_event is "error", "stream_error", or "response" (then request_id is

@@ -9,14 +9,18 @@ bool session_core::permits(std::string_view object, std::string_view action) con
   auto authz = p_.access->authorizer(); // the rules of now: a SIGHUP reload counts at once
   subjects_.clear();
   subjects_.insert(subjects_.end(), who_.roles.begin(), who_.roles.end());
-  subjects_.push_back(who_.user_id);
+  // A user id that is also a role name of the policy (a header-mode user called "admin")
+  // must not be taken for that role: it is then no subject at all.
+  auto user = authz->names_role(who_.user_id) ? std::string_view{} : std::string_view{who_.user_id};
+  if (!user.empty())
+    subjects_.emplace_back(user);
   if (object.starts_with("room:")) {
     // The room role here: the one the room gave us, or, in a room we are not in
     // (joining it, listing it), what the policy's g2 lines give us there.
     auto it = room_roles_.find(std::string(object.substr(5)));
     if (it != room_roles_.end())
       subjects_.push_back(it->second);
-    else if (auto role = authz->static_room_role(who_.user_id, who_.roles, object);
+    else if (auto role = authz->static_room_role(user, who_.roles, object);
              !role.empty())
       subjects_.push_back(std::move(role));
   }

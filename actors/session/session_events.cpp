@@ -128,7 +128,8 @@ void session_core::join(const std::string& room, const ack_token& ack) {
 
 void session_core::handle(const protocol::unsubscribe_room& ev, const ack_token& ack) {
   // Leaving a room one is not in is harmless, as in Socket.IO; it also forgets a
-  // saved room this connection had not joined. Leaving one it is in is checked.
+  // saved room this connection had not joined. Leaving one it is in is checked
+  // (with the room role it still has there).
   if (rooms_.count(ev.room) > 0 && !permits("room:" + ev.room, "leave")) {
     deny("error", "leaving room " + ev.room, ack);
     return;

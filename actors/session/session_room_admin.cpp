@@ -10,10 +10,14 @@
 namespace qc::session_detail {
 
 member_info session_core::member_for(const std::string& room) const {
-  // The default first: an anonymous guest is room_guest, anyone identified room_member;
-  // the policy's g2 lines may give more, never less.
-  std::string role = who_.anonymous ? "room_guest" : "room_member";
-  auto from_policy = p_.access->authorizer()->static_room_role(who_.user_id, who_.roles, "room:" + room);
+  // The default first: a token-less guest of auth.mode optional is room_guest; everyone
+  // else room_member (in modes none/header the operator chose the default roles for
+  // anonymous users too). The policy's g2 lines may give more, never less.
+  bool guest = who_.anonymous && p_.cfg->auth.mode == auth_mode::optional;
+  std::string role = guest ? "room_guest" : "room_member";
+  auto authz = p_.access->authorizer();
+  auto user = authz->names_role(who_.user_id) ? std::string{} : who_.user_id;
+  auto from_policy = authz->static_room_role(user, who_.roles, "room:" + room);
   if (rbac::room_role_rank(from_policy) > rbac::room_role_rank(role))
     role = std::move(from_policy);
   return member_info{stats_.sid, who_.user_id, who_.roles, caf::actor_cast<caf::actor>(self_),
