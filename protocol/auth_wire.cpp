@@ -8,9 +8,11 @@ presented_token token_from_connect_auth(const rapidjson::Value* auth, std::size_
   if (!auth || !auth->IsObject())
     return {};
   auto it = auth->FindMember("token");
+  // null and "" both mean "no token here" (a client library not logged in yet sends
+  // either), as ?token= with nothing after it does; any other non-string is malformed.
   if (it == auth->MemberEnd() || it->value.IsNull())
     return {};
-  if (!it->value.IsString() || it->value.GetStringLength() == 0)
+  if (!it->value.IsString())
     return {presented_token::state::malformed, {}};
   return token_from_text({it->value.GetString(), it->value.GetStringLength()}, max_bytes);
 }
