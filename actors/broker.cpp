@@ -5,7 +5,10 @@
 
 #include <caf/all.hpp>
 
+#include "actors/access_rules.hpp"
+#include "actors/http_access.hpp"
 #include "actors/common/clock.hpp"
+#include "actors/common/log.hpp"
 #include "actors/rooms/directory.hpp"
 #include "actors/durability/persistence.hpp"
 #include "actors/durability/parked_sessions.hpp"
@@ -19,6 +22,7 @@
 #include "protocol/engineio.hpp"
 #include "protocol/client_events.hpp"
 #include "protocol/json.hpp"
+#include "protocol/prometheus_text.hpp"
 #include "protocol/request_data.hpp"
 #include "protocol/server_events.hpp"
 #include "protocol/stats_page.hpp"
@@ -29,6 +33,20 @@ namespace {
 
 http_response json_ok(std::string body) {
   return http_response{200, "application/json", std::move(body)};
+}
+
+/// A 401 or 403 as JSON with its error_code; a 401 says how to authenticate.
+http_response refusal_response(const http_refusal& r) {
+  http_response res{r.status, "application/json", protocol::encode_error(r.code, r.message)};
+  if (r.status == 401)
+    res.www_authenticate = r.code == protocol::error_code::auth_required
+                             ? R"(Bearer realm="quotecast")"
+                             : R"(Bearer realm="quotecast", error="invalid_token")";
+  return res;
+}
+
+std::int64_t now_s() {
+  return now_ms() / 1000;
 }
 
 /// Publishes one POST /publish batch and answers the request. Its inputs are spawn
@@ -61,11 +79,14 @@ struct broker::impl {
   persistence_actor persistence;
   parked_sessions_actor parked_sessions;
   std::shared_ptr<byte_budget> parked_budget;
+  std::shared_ptr<access_control> access; // the JWT verifier and RBAC; swapped on reload
   std::vector<caf::actor> feeds;
   std::unique_ptr<gateway> gw;
   std::int64_t started_ms = now_ms();
   std::atomic<bool> draining{false};
   bool stopped = false;
+  std::atomic<std::uint64_t> reloads{0};         // SIGHUP reloads that took effect
+  std::atomic<std::uint64_t> reload_failures{0}; // ... and that kept the old rules
 
   impl(caf::actor_system& sys, std::shared_ptr<const settings> c)
     : system(sys), cfg(std::move(c)) {
@@ -83,19 +104,21 @@ struct broker::impl {
     p.persistence = persistence;
     p.parked_sessions = parked_sessions;
     p.parked_budget = parked_budget;
+    p.access = access;
     return system.spawn(session_actor, std::move(p));
   }
 
-  /// POST /publish: one tick or an array of ticks (PROTOCOL.md §5), for the publisher
-  /// role; answers {"ok":true,"accepted":N,"duplicates":M}.
+  /// POST /publish: one tick or an array of ticks (PROTOCOL.md §5), for a caller the
+  /// policy lets `publish` on every tick's stream:<symbol>; answers
+  /// {"ok":true,"accepted":N,"duplicates":M}. Who it is comes first (401), then the body
+  /// (400), then the permission per symbol (403: nothing of the batch is published).
   void publish_over_http(const http_request_info& req, http_responder respond) {
     auto error = [&](unsigned status, protocol::error_code code, const std::string& message) {
       respond(http_response{status, "application/json", protocol::encode_error(code, message)});
     };
-    bool allowed = std::any_of(cfg->default_roles.begin(), cfg->default_roles.end(),
-                               [](auto& r) { return r == "publisher" || r == "admin"; });
-    if (!allowed) {
-      error(403, protocol::error_code::permission_denied, "publishing needs the publisher role");
+    auto who = identify_http_caller(*access, cfg->auth, req.authorization, now_s());
+    if (auto* refused = std::get_if<http_refusal>(&who)) {
+      respond(refusal_response(*refused));
       return;
     }
     auto doc = protocol::parse_json(req.body, cfg->limits.protocol);
@@ -108,8 +131,52 @@ struct broker::impl {
       error(400, ticks.error().code, ticks.error().message);
       return;
     }
+    for (auto& t : ticks->ticks) {
+      if (auto refused = check_permission(*access, std::get<http_caller>(who),
+                                          "stream:" + t.symbol, "publish")) {
+        respond(refusal_response(*refused));
+        return;
+      }
+    }
     // A one-shot actor asks the market and answers; the Asio thread never waits.
     system.spawn(http_publisher, market, tick_batch(std::move(ticks->ticks)), std::move(respond));
+  }
+
+  /// GET /metrics: the gateway's counters, the uptime and the access rules' state, in
+  /// Prometheus text.
+  http_response metrics() const {
+    auto c = gw->counters();
+    std::uint64_t uptime = static_cast<std::uint64_t>((now_ms() - started_ms) / 1000);
+    const protocol::metric_sample samples[] = {
+      {"quotecast_uptime_seconds", "Seconds since the broker started.", false, uptime},
+      {"quotecast_websocket_connections", "Open WebSocket connections.", false,
+       gw->open_connections()},
+      {"quotecast_http_connections", "Open HTTP connections not upgraded to WebSocket.", false,
+       c.http_connections},
+      {"quotecast_connections_accepted_total", "WebSocket connections accepted.", true, c.accepted},
+      {"quotecast_connections_rejected_total", "WebSocket upgrades refused at the connection limit.",
+       true, c.rejected},
+      {"quotecast_slow_consumer_disconnects_total", "Connections closed as slow consumers.", true,
+       c.slow_consumer_disconnects},
+      {"quotecast_oversize_disconnects_total", "Connections closed for a frame over maxPayload.",
+       true, c.oversize_disconnects},
+      {"quotecast_flood_disconnects_total", "Connections closed over the inbound budget.", true,
+       c.flood_disconnects},
+      {"quotecast_conflated_total", "Queued stream_data frames replaced by a newer tick.", true,
+       c.conflated},
+      {"quotecast_http_refused_total", "HTTP connections answered 503 at accept.", true,
+       c.http_refused + c.address_refused},
+      {"quotecast_bad_requests_total", "HTTP requests answered 400/408/413/414/431.", true,
+       c.bad_requests},
+      {"quotecast_rbac_rules", "Rules of the authorization policy in force.", false,
+       access->authorizer()->rule_count()},
+      {"quotecast_access_reloads_total", "SIGHUP reloads of the access rules that took effect.",
+       true, reloads.load()},
+      {"quotecast_access_reload_failures_total",
+       "SIGHUP reloads refused (the rules in force stayed).", true, reload_failures.load()},
+    };
+    return http_response{200, std::string(protocol::prometheus_content_type),
+                         protocol::encode_prometheus(samples)};
   }
 
   void handle_http(const http_request_info& req, http_responder respond) {
@@ -134,7 +201,22 @@ struct broker::impl {
       respond(http_response{draining ? 503u : 200u, "application/json", std::move(body)});
       return;
     }
+    if (path == "/metrics") {
+      if (auto refused = authorize_metrics(*access, *cfg, req.authorization, req.peer_address,
+                                           now_s())) {
+        respond(refusal_response(*refused));
+        return;
+      }
+      respond(metrics());
+      return;
+    }
     if (path == "/stats" || path == "/api/socketio-status") {
+      // Statistics list every user and connection: admin only (system:stats read).
+      if (auto refused = authorize_http(*access, cfg->auth, req.authorization, now_s(),
+                                        "system:stats", "read")) {
+        respond(refusal_response(*refused));
+        return;
+      }
       // Both are paged alike: ?limit=&offset= (docs/PROTOCOL-NOTES.md).
       auto asked = protocol::parse_stats_query(req.target);
       auto page = asked ? protocol::resolve_stats_page(*asked, cfg->stats.default_limit,
@@ -174,6 +256,11 @@ broker::~broker() {
 
 std::uint16_t broker::start() {
   auto& d = *impl_;
+  // The access rules first: a broker with a bad key or policy file must not serve at all.
+  auto rules = load_access_rules(d.cfg->auth);
+  if (!rules)
+    throw std::runtime_error(rules.error().message);
+  d.access = std::make_shared<access_control>(rules->authorizer, rules->verifier);
   d.persistence = spawn_persistence(d.system, d.cfg); // throws on a bad data directory
   d.parked_budget = std::make_shared<byte_budget>(d.cfg->recovery.parked_total_bytes);
   d.parked_sessions = d.system.spawn(parked_sessions_behavior, d.cfg,
@@ -200,6 +287,23 @@ std::uint16_t broker::start() {
   auto port = d.gw->listen();
   d.gw->run(d.cfg->io_threads);
   return port;
+}
+
+void broker::reload() {
+  auto& d = *impl_;
+  if (!d.access || d.stopped)
+    return;
+  // New rules are built aside; only complete ones replace the old (and so the cache).
+  auto rules = load_access_rules(d.cfg->auth);
+  if (!rules) {
+    ++d.reload_failures;
+    log_line("broker", "reload refused, the access rules in force stay: " + rules.error().message);
+    return;
+  }
+  auto count = rules->authorizer->rule_count();
+  d.access->replace(std::move(rules->authorizer), std::move(rules->verifier));
+  ++d.reloads;
+  log_line("broker", "access rules reloaded: " + std::to_string(count) + " policy rules");
 }
 
 void broker::shutdown() {

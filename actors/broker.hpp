@@ -26,6 +26,11 @@ public:
   /// Orderly shutdown; blocks until done. Safe to call more than once.
   void shutdown();
 
+  /// SIGHUP: reads the RBAC policy and the JWT key files again and swaps them in for every
+  /// session and HTTP request; connections stay. A load that fails keeps the rules in
+  /// force and logs why.
+  void reload();
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -32,10 +32,22 @@ broker_config::broker_config() {
     .add(http.max_header_bytes, "max-header-bytes", "bytes of a request line and headers (else 431, or 414 for the line alone, and close)")
     .add(http.max_body_bytes, "max-body-bytes", "bytes of a request body (else 413 and close)")
     .add(http.allowed_origins, "allowed-origins", "Origins (scheme://host:port) whose pages may open a WebSocket; others get 403; requests without Origin are allowed; \"*\" allows any")
-    .add(http_refusal_timeout_ms, "refusal-timeout", "ms a connection refused at accept (503) gets to send its request and read the answer");
+    .add(http_refusal_timeout_ms, "refusal-timeout", "ms a connection refused at accept (503) gets to send its request and read the answer")
+    .add(metrics_access_name, "metrics-access", "who may GET /metrics: loopback (peers on this machine), open (anyone) or token (an admin token)");
+  auto& auth = defaults.auth;
   opt_group{custom_options_, "auth"}
-    .add(auth_mode_name, "mode", "none or header (jwt and optional come with auth)")
-    .add(default_roles, "default-roles", "roles of every connection in modes none/header");
+    .add(auth_mode_name, "mode", "jwt (a token is required), optional (a token or a guest), header (X-User-Id, behind a trusted proxy only) or none (everyone a guest)")
+    .add(auth.default_roles, "default-roles", "roles of every connection in modes none/header")
+    .add(auth.guest_roles, "guest-roles", "roles of a connection without a token in mode optional")
+    .add(auth.jwt_secret_file, "jwt-secret-file", "file holding the HS256/384/512 secret (at least 32 bytes)")
+    .add(auth.jwt_public_key_file, "jwt-public-key-file", "PEM file of the RS256/ES256 public key (instead of a secret)")
+    .add(auth.jwt_issuer, "jwt-issuer", "when set, tokens must carry this iss")
+    .add(auth.jwt_audience, "jwt-audience", "when set, tokens must carry this aud")
+    .add(jwt_leeway_s, "jwt-leeway", "seconds of clock skew allowed on exp and nbf")
+    .add(auth.max_token_bytes, "max-token-bytes", "longest token accepted (longer: AUTH_FAILED)")
+    .add(auth.rbac_model_file, "rbac-model-file", "Casbin model file (empty: the built-in conf/rbac_model.conf)")
+    .add(auth.rbac_policy_file, "rbac-policy-file", "Casbin policy CSV (empty: the built-in conf/rbac_policy.csv); reloaded on SIGHUP")
+    .add(auth.decision_cache_entries, "decision-cache-entries", "authorization decisions kept, per policy load");
   auto& feed = defaults.feed;
   opt_group{custom_options_, "feed"}
     .add(feed.simulated, "simulated", "run the simulated feed (a random walk over symbols-file)")
@@ -76,6 +88,7 @@ broker_config::broker_config() {
     .add(lim.max_connections, "max-connections", "open WebSockets (more get HTTP 503)")
     .add(lim.max_rooms, "max-rooms", "rooms in the whole broker")
     .add(lim.max_rooms_per_connection, "max-rooms-per-connection", "rooms one connection may join")
+    .add(lim.max_room_role_grants, "max-room-role-grants", "room roles one room keeps from set_member_role (by user id; past it grants of users not in the room go first, then set_member_role is refused)")
     .add(lim.events_per_second, "events-per-second", "client messages per second per connection, counted before parsing (RATE_LIMIT_EXCEEDED past it)")
     .add(lim.inbound_bytes_per_second, "inbound-bytes-per-second", "bytes a connection may send per second, counted before parsing (RATE_LIMIT_EXCEEDED past it)")
     .add(lim.over_budget_seconds, "over-budget-seconds", "a connection refused for its rate in this many consecutive seconds is closed (1008)")
@@ -111,13 +124,35 @@ std::shared_ptr<const settings> broker_config::to_settings() const {
   s->node_name = node_name;
   s->io_threads = io_threads;
   if (auth_mode_name == "none")
-    s->auth = auth_mode::none;
+    s->auth.mode = auth_mode::none;
   else if (auth_mode_name == "header")
-    s->auth = auth_mode::header;
+    s->auth.mode = auth_mode::header;
+  else if (auth_mode_name == "jwt")
+    s->auth.mode = auth_mode::jwt;
+  else if (auth_mode_name == "optional")
+    s->auth.mode = auth_mode::optional;
   else
-    throw std::invalid_argument("auth.mode must be none or header, not '" + auth_mode_name
-                                + "'");
-  s->default_roles = default_roles;
+    throw std::invalid_argument("auth.mode must be jwt, optional, header or none, not '"
+                                + auth_mode_name + "'");
+  bool uses_tokens = s->auth.mode == auth_mode::jwt || s->auth.mode == auth_mode::optional;
+  if (uses_tokens && s->auth.jwt_secret_file.empty() == s->auth.jwt_public_key_file.empty())
+    throw std::invalid_argument("auth.mode " + auth_mode_name
+                                + " needs exactly one of auth.jwt-secret-file and auth.jwt-public-key-file");
+  if (s->auth.max_token_bytes < 64 || s->auth.max_token_bytes > 65536)
+    throw std::invalid_argument("auth.max-token-bytes must be between 64 and 65536");
+  s->limits.protocol.max_token_bytes = s->auth.max_token_bytes; // auth_refresh's parser bound
+  if (s->auth.decision_cache_entries == 0)
+    throw std::invalid_argument("auth.decision-cache-entries must be positive");
+  s->auth.jwt_leeway_s = static_cast<std::int64_t>(jwt_leeway_s);
+  if (metrics_access_name == "loopback")
+    s->http.metrics = metrics_access::loopback;
+  else if (metrics_access_name == "open")
+    s->http.metrics = metrics_access::open;
+  else if (metrics_access_name == "token")
+    s->http.metrics = metrics_access::token;
+  else
+    throw std::invalid_argument("http.metrics-access must be loopback, open or token, not '"
+                                + metrics_access_name + "'");
   if (ping_interval_ms == 0 || ping_timeout_ms == 0 || connect_timeout_ms == 0)
     throw std::invalid_argument("engineio intervals and timeouts must be positive");
   if (max_payload < 1024)

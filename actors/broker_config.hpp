@@ -29,7 +29,8 @@ private:
   std::string node_name = "quotecast";
   std::size_t io_threads = 2;
   std::string auth_mode_name = "header";
-  std::vector<std::string> default_roles{"trader", "publisher"};
+  std::size_t jwt_leeway_s = 0;
+  std::string metrics_access_name = "loopback";
   std::size_t ping_interval_ms = 25000;
   std::size_t ping_timeout_ms = 20000;
   std::size_t connect_timeout_ms = 45000;

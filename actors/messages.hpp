@@ -50,6 +50,12 @@ using members_atom = caf::atom_constant<caf::atom("members")>;
 using away_atom = caf::atom_constant<caf::atom("away")>;
 using room_done_atom = caf::atom_constant<caf::atom("room_done")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
+// room administration: kick_member and set_member_role (session -> room), and what the
+// room tells the sessions concerned
+using kick_atom = caf::atom_constant<caf::atom("kick")>;
+using set_role_atom = caf::atom_constant<caf::atom("set_role")>;
+using kicked_atom = caf::atom_constant<caf::atom("kicked")>;
+using role_changed_atom = caf::atom_constant<caf::atom("role_chgd")>;
 // directory
 using register_atom = caf::atom_constant<caf::atom("register")>;
 using unregister_atom = caf::atom_constant<caf::atom("unregist")>;
@@ -180,11 +186,17 @@ struct member_info {
   std::string user_id;
   std::vector<std::string> roles;
   caf::actor session;
+  /// The room role the session asks for: the strongest the policy's g2 lines give it
+  /// in this room, else room_member (identified) or room_guest (anonymous). The room
+  /// grants the stronger of this and what set_member_role stored for the user; empty
+  /// counts as room_guest.
+  std::string room_role;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
-  return f(caf::meta::type_name("member_info"), x.sid, x.user_id, x.roles, x.session);
+  return f(caf::meta::type_name("member_info"), x.sid, x.user_id, x.roles, x.session,
+           x.room_role);
 }
 
 /// Narrows a room broadcast to a role or a user (PROTOCOL.md §3 `target`); empty
@@ -202,11 +214,58 @@ typename Inspector::result_type inspect(Inspector& f, audience& x) {
 struct member_brief {
   std::string sid;
   std::string user_id;
+  std::string room_role; // the role the room grants it now ("room_member", ...)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_brief& x) {
-  return f(caf::meta::type_name("member_brief"), x.sid, x.user_id);
+  return f(caf::meta::type_name("member_brief"), x.sid, x.user_id, x.room_role);
+}
+
+/// kick_member as the room gets it. The caller is named by its sid so the room checks
+/// the rank of the member it knows, not one the caller claims; the target is a user
+/// id, or (target_user empty) the user of the member `target_sid`.
+struct kick_request {
+  std::string caller_sid;
+  std::string caller_user;
+  std::string target_user;
+  std::string target_sid;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kick_request& x) {
+  return f(caf::meta::type_name("kick_request"), x.caller_sid, x.caller_user, x.target_user,
+           x.target_sid);
+}
+
+/// set_member_role as the room gets it; `role` is a room role ("room_moderator").
+struct role_request {
+  std::string caller_sid;
+  std::string caller_user;
+  std::string target_user;
+  std::string role;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, role_request& x) {
+  return f(caf::meta::type_name("role_request"), x.caller_sid, x.caller_user, x.target_user,
+           x.role);
+}
+
+/// The room's answer to a kick or a role change.
+struct room_admin_reply {
+  bool ok = false;
+  protocol::error_code code = protocol::error_code::invalid_parameters; // when !ok
+  std::string error;            // why not, when !ok
+  std::string user_id;          // the target user
+  std::uint32_t sessions = 0;   // kick: the sessions removed
+  std::string role;             // set-role: the role the user holds now
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_admin_reply& x) {
+  return f(caf::meta::type_name("room_admin_reply"), x.ok, x.code, x.error, x.user_id,
+           x.sessions, x.role);
 }
 
 /// A room as listed by `list_rooms`.

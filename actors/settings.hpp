@@ -13,7 +13,28 @@
 
 namespace qc {
 
-enum class auth_mode { none, header };
+/// PROTOCOL.md §2: who a connection is. jwt: a valid token is required; optional: a
+/// token when given, else a guest; header: X-User-Id (behind a trusted proxy only);
+/// none: everyone is a guest.
+enum class auth_mode { none, header, jwt, optional };
+
+/// Who may read GET /metrics: loopback peers only, anyone, or a token with the admin role.
+enum class metrics_access { loopback, open, token };
+
+struct auth_settings {
+  auth_mode mode = auth_mode::header;
+  std::vector<std::string> default_roles{"trader", "publisher"}; // modes none/header
+  std::vector<std::string> guest_roles{"guest"};                 // optional: no token
+  std::string jwt_secret_file;     // HS256/384/512 key
+  std::string jwt_public_key_file; // RS*/ES* PEM public key
+  std::string jwt_issuer;          // when set, tokens must carry this iss
+  std::string jwt_audience;        // when set, tokens must carry this aud
+  std::int64_t jwt_leeway_s = 0;   // clock skew allowed on exp and nbf
+  std::size_t max_token_bytes = 8192;
+  std::string rbac_model_file;     // empty: the compiled-in conf/rbac_model.conf
+  std::string rbac_policy_file;    // empty: the compiled-in conf/rbac_policy.csv
+  std::size_t decision_cache_entries = 4096;
+};
 
 struct engineio_settings {
   std::chrono::milliseconds ping_interval{25000};
@@ -27,6 +48,7 @@ struct limit_settings {
   std::size_t max_connections = 19000;        // the machine allows ~19,900 descriptors
   std::size_t max_rooms = 100000;             // rooms in the whole broker
   std::size_t max_rooms_per_connection = 100;
+  std::size_t max_room_role_grants = 1000;    // set_member_role entries one room keeps, by user id
   std::size_t events_per_second = 100;        // token bucket per connection, burst = rate
   std::size_t inbound_bytes_per_second = 1u << 20; // token bucket per connection, burst = max(rate, max-payload)
   std::size_t over_budget_seconds = 5;        // refused in this many consecutive seconds: closed (1008)
@@ -56,6 +78,7 @@ struct http_settings {
   std::size_t max_body_bytes = 1u << 20;           // a request body (413)
   std::vector<std::string> allowed_origins;        // browser Origins that may open a WebSocket (else 403); "*": any
   std::chrono::milliseconds refusal_timeout{1000}; // a refused connection's last request and answer take at most this
+  metrics_access metrics = metrics_access::loopback;
 };
 
 struct stream_settings {
@@ -106,8 +129,7 @@ struct settings {
   std::string data_dir = "./data";
   std::string node_name = "quotecast";
   std::size_t io_threads = 2; // 2: sockets of a busy broker keep both cores fed
-  auth_mode auth = auth_mode::header;
-  std::vector<std::string> default_roles{"trader", "publisher"};
+  auth_settings auth;
   engineio_settings engineio;
   http_settings http;
   limit_settings limits;

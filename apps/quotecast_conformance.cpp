@@ -3,6 +3,8 @@
 // connectTimeout 1000, namespaces "/" and "/custom", echo endpoint /engine.io/), built
 // on the broker's own gateway and codecs.
 
+#include <iostream>
+
 #include <caf/all.hpp>
 
 #include "actors/net/gateway.hpp"
@@ -31,6 +33,11 @@ public:
     auto port = gateway_->listen();
     gateway_->run(cfg_->io_threads);
     return port;
+  }
+
+  /// SIGHUP: the conformance server has no policy or keys; it says so and serves on.
+  void reload() {
+    std::cerr << "quotecast-conformance: SIGHUP: nothing to reload\n";
   }
 
   void shutdown() {

@@ -1,7 +1,8 @@
 #pragma once
 // What every server binary's main does: read the configuration (--help prints the
 // options), start, announce "quotecast listening on HOST:PORT" on stdout (tests and
-// scripts wait for that line), serve until SIGINT or SIGTERM, stop in order.
+// scripts wait for that line), serve until SIGINT or SIGTERM, stop in order. SIGHUP is
+// not a stop: it asks the server to reload what it can (the broker: access rules).
 
 #include <csignal>
 #include <iostream>
@@ -15,17 +16,18 @@
 
 namespace qc {
 
-/// `Server` has `std::uint16_t start()` and `void shutdown()`, and is constructed from
-/// (caf::actor_system&, std::shared_ptr<const settings>).
+/// `Server` has `std::uint16_t start()`, `void shutdown()` and `void reload()`, and is
+/// constructed from (caf::actor_system&, std::shared_ptr<const settings>).
 template <class Server>
 int run_server(int argc, char** argv, broker_config& cfg) {
-  // Block the stop signals before any thread exists, so every thread inherits the
-  // mask and only sigwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the signals before any thread exists, so every thread inherits the mask and
+  // only sigwait below sees them.
+  sigset_t handled_signals;
+  sigemptyset(&handled_signals);
+  sigaddset(&handled_signals, SIGINT);
+  sigaddset(&handled_signals, SIGTERM);
+  sigaddset(&handled_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
 
   // CAF's --help lists only the global options; ours should list every one.
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -57,7 +59,12 @@ int run_server(int argc, char** argv, broker_config& cfg) {
   }
   std::cout << "quotecast listening on " << s->host << ":" << port << std::endl;
   int signal = 0;
-  sigwait(&stop_signals, &signal);
+  for (;;) {
+    sigwait(&handled_signals, &signal);
+    if (signal != SIGHUP)
+      break;
+    server.reload(); // it logs what it did; serving goes on either way
+  }
   std::cerr << "quotecast: signal " << signal << ", shutting down\n";
   server.shutdown();
   std::cerr << "quotecast: stopped\n";

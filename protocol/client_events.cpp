@@ -5,6 +5,7 @@
 
 #include "protocol/json.hpp"
 #include "protocol/names.hpp"
+#include "protocol/room_roles.hpp"
 
 namespace qc::protocol {
 
@@ -156,6 +157,53 @@ outcome parse_room_message(const Value* payload, const limits& lim) {
     msg.target = std::move(*parsed);
   }
   return client_event{std::move(msg)};
+}
+
+// -- room administration (PROTOCOL-NOTES "Room roles") ------------------------------
+
+// An optional id-like member: absent, or a string of 1-128 bytes.
+result<std::string> optional_id(const Value& payload, std::string_view key) {
+  const Value* v = member(payload, key);
+  if (!v)
+    return std::string();
+  if (!is_short_text(v, max_id_bytes))
+    return error{error_code::invalid_parameters, std::string(key) + " must be a string of 1-128 bytes"};
+  return std::string(text_of(*v));
+}
+
+outcome parse_kick_member(const Value* payload) {
+  auto room = room_from(payload, "kick_member");
+  if (!room)
+    return fail(room.error().code, room.error().message);
+  auto user = optional_id(*payload, "user_id");
+  if (!user)
+    return fail(user.error().code, user.error().message);
+  auto sid = optional_id(*payload, "sid");
+  if (!sid)
+    return fail(sid.error().code, sid.error().message);
+  if (user->empty() && sid->empty())
+    return fail(error_code::invalid_parameters, "kick_member needs a \"user_id\" (or a \"sid\")");
+  kick_member_in ev{std::move(*room), std::move(*user), std::move(*sid)};
+  if (!ev.user_id.empty())
+    ev.sid.clear();
+  return client_event{std::move(ev)};
+}
+
+outcome parse_set_member_role(const Value* payload) {
+  auto room = room_from(payload, "set_member_role");
+  if (!room)
+    return fail(room.error().code, room.error().message);
+  auto user = optional_id(*payload, "user_id");
+  if (!user)
+    return fail(user.error().code, user.error().message);
+  if (user->empty())
+    return fail(error_code::invalid_parameters, "set_member_role needs a \"user_id\"");
+  const Value* role = member(*payload, "role");
+  auto parsed = role && role->IsString() ? room_role_from_wire(text_of(*role)) : std::nullopt;
+  if (!parsed)
+    return fail(error_code::invalid_parameters,
+                "set_member_role needs a \"role\": one of owner, admin, moderator, member, guest");
+  return client_event{set_member_role_in{std::move(*room), std::move(*user), std::move(*parsed)}};
 }
 
 // -- stream events ------------------------------------------------------------------
@@ -492,6 +540,20 @@ result<publish_ticks> parse_ticks(const Value& value, const limits& lim) {
   return out;
 }
 
+namespace {
+
+outcome parse_auth_refresh(const Value* payload, const limits& lim) {
+  const Value* token = payload && payload->IsObject() ? member(*payload, "token") : nullptr;
+  if (!token || !token->IsString() || token->GetStringLength() == 0)
+    return fail(error_code::invalid_parameters, "auth_refresh needs {\"token\": <JWT>}");
+  if (token->GetStringLength() > lim.max_token_bytes)
+    return fail(error_code::auth_failed,
+                "token longer than " + std::to_string(lim.max_token_bytes) + " bytes");
+  return client_event{auth_refresh{std::string(text_of(*token))}};
+}
+
+} // namespace
+
 std::variant<client_event, event_error> parse_client_event(std::string_view name, const rapidjson::Value* payload,
                                                            const limits& lim) {
   if (name == "subscribe")
@@ -512,6 +574,12 @@ std::variant<client_event, event_error> parse_client_event(std::string_view name
     return client_event{ping_in{}};
   if (name == "request")
     return parse_request(payload, lim);
+  if (name == "kick_member")
+    return parse_kick_member(payload);
+  if (name == "set_member_role")
+    return parse_set_member_role(payload);
+  if (name == "auth_refresh")
+    return parse_auth_refresh(payload, lim);
   return fail(error_code::invalid_action, "unknown event " + quoted(name));
 }
 

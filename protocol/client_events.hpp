@@ -5,7 +5,8 @@
 //
 // Optional fields given as JSON null count as absent (JavaScript clients send null for
 // "not set"). Error codes follow the §3 table:
-//   subscribe / unsubscribe / room_message / publish / unknown event -> "error"
+//   subscribe / unsubscribe / room_message / publish / kick_member / set_member_role /
+//   unknown event -> "error"
 //   subscribe_market_stream / unsubscribe_market_stream / stream_filter_update -> "stream_error"
 //   request -> a `response` carrying the error shape (request_id set), or "error" when
 //             the request has no usable request_id to answer.
@@ -86,6 +87,30 @@ struct publish_ticks {
 
 struct ping_in {};
 
+/// auth_refresh {"token": "<JWT>"}: a live connection's new token (PROTOCOL.md §2). The
+/// token is only bounded here (1..limits.max_token_bytes); the session verifies it. A
+/// longer one is AUTH_FAILED on "error".
+struct auth_refresh {
+  std::string token;
+};
+
+/// kick_member {room, user_id} or {room, sid} (PROTOCOL-NOTES "Room roles"): removes
+/// every session of that user from the room. Exactly one of user_id and sid is set
+/// (both given: user_id wins, the sid is ignored).
+struct kick_member_in {
+  std::string room;
+  std::string user_id; // 1-128 bytes, or empty when the sid names the target
+  std::string sid;     // 1-128 bytes, or empty
+};
+
+/// set_member_role {room, user_id, role}: role is a wire name ("moderator") and
+/// arrives here as the room role it names ("room_moderator").
+struct set_member_role_in {
+  std::string room;
+  std::string user_id; // 1-128 bytes
+  std::string role;    // "room_owner" ... "room_guest"
+};
+
 enum class request_action {
   get_market_data,
   get_subscriptions,
@@ -129,7 +154,8 @@ struct request_in {
 };
 
 using client_event = std::variant<subscribe_room, unsubscribe_room, room_message_in, subscribe_stream,
-                                  unsubscribe_stream, stream_filter_update, publish_ticks, ping_in, request_in>;
+                                  unsubscribe_stream, stream_filter_update, publish_ticks, ping_in, request_in,
+                                  kick_member_in, set_member_role_in, auth_refresh>;
 
 /// A refused event: the error, the event to send it on, and for requests the id to
 /// answer. reply_event is "error", "stream_error", or "response" (then request_id is

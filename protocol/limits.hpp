@@ -17,6 +17,7 @@ struct limits {
   std::size_t max_tick_name_bytes = 64;   // one field name of a tick
   std::size_t max_tick_value_bytes = 4096; // one field value of a tick, as its JSON text
   std::size_t max_tick_bytes = 16384;     // a whole tick (tick_bytes in client_events.hpp)
+  std::size_t max_token_bytes = 8192;     // a JWT in auth_refresh (auth.max-token-bytes)
 };
 
 } // namespace qc::protocol

@@ -33,8 +33,7 @@ std::string encode_room_list(const std::vector<std::pair<std::string, std::uint3
   return out;
 }
 
-std::string encode_room_members(std::string_view room,
-                                const std::vector<std::pair<std::string, std::string>>& members) {
+std::string encode_room_members(std::string_view room, const std::vector<member_row>& members) {
   std::string out = "{\"room\":";
   write_escaped_string(out, room);
   out += ",\"count\":";
@@ -44,9 +43,11 @@ std::string encode_room_members(std::string_view room,
     if (i > 0)
       out += ',';
     out += "{\"sid\":";
-    write_escaped_string(out, members[i].first);
+    write_escaped_string(out, members[i].sid);
     out += ",\"user_id\":";
-    write_escaped_string(out, members[i].second);
+    write_escaped_string(out, members[i].user_id);
+    out += ",\"role\":";
+    write_escaped_string(out, members[i].role);
     out += '}';
   }
   out += "]}";

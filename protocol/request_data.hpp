@@ -12,9 +12,15 @@ namespace qc::protocol {
 /// list_rooms: [{"room":"market_600519","members":3},...]
 std::string encode_room_list(const std::vector<std::pair<std::string, std::uint32_t>>& rooms);
 
-/// room_members: {"room":"r","count":N,"members":[{"sid":"..","user_id":".."},...]}
-std::string encode_room_members(std::string_view room,
-                                const std::vector<std::pair<std::string, std::string>>& members);
+/// One row of room_members with the member's room role (wire name, e.g. "moderator").
+struct member_row {
+  std::string sid;
+  std::string user_id;
+  std::string role;
+};
+
+/// room_members: {"room":"r","count":N,"members":[{"sid":"..","user_id":"..","role":"owner"},...]}
+std::string encode_room_members(std::string_view room, const std::vector<member_row>& members);
 
 /// get_subscriptions: {"rooms":[..],"streams":[..],"saved":{"rooms":[..],"streams":[..]}}
 std::string encode_subscriptions(const std::vector<std::string>& rooms,

@@ -1,6 +1,7 @@
 #include "protocol/server_events.hpp"
 
 #include "protocol/json.hpp"
+#include "protocol/room_roles.hpp"
 
 namespace qc::protocol {
 
@@ -35,6 +36,44 @@ std::string encode_member_event(std::string_view room, std::string_view sid, std
       .string("sid", sid)
       .string("user_id", user_id)
       .number("timestamp", ts_ms)
+      .done();
+}
+
+std::string encode_member_left(std::string_view room, std::string_view sid, std::string_view user_id,
+                               std::int64_t ts_ms, std::string_view reason) {
+  return json_object{}
+      .string("room", room)
+      .string("sid", sid)
+      .string("user_id", user_id)
+      .number("timestamp", ts_ms)
+      .string("reason", reason)
+      .done();
+}
+
+std::string encode_room_kicked(std::string_view room, std::string_view by, std::int64_t ts_ms) {
+  return json_object{}.string("room", room).string("by", by).number("timestamp", ts_ms).done();
+}
+
+std::string encode_member_kicked(std::string_view room, std::string_view user_id, std::size_t sessions) {
+  return json_object{}.string("room", room).string("user_id", user_id).number("sessions", sessions).done();
+}
+
+std::string encode_member_role_changed(std::string_view room, std::string_view user_id, std::string_view role,
+                                       std::string_view by, std::int64_t ts_ms) {
+  return json_object{}
+      .string("room", room)
+      .string("user_id", user_id)
+      .string("role", room_role_to_wire(role))
+      .string("by", by)
+      .number("timestamp", ts_ms)
+      .done();
+}
+
+std::string encode_member_role_set(std::string_view room, std::string_view user_id, std::string_view role) {
+  return json_object{}
+      .string("room", room)
+      .string("user_id", user_id)
+      .string("role", room_role_to_wire(role))
       .done();
 }
 

@@ -46,6 +46,27 @@ std::string encode_unsubscribed(std::string_view room);
 std::string encode_member_event(std::string_view room, std::string_view sid, std::string_view user_id,
                                 std::int64_t ts_ms);
 
+/// room_member_left for a member removed by kick_member:
+/// {"room","sid","user_id","timestamp","reason"}.
+std::string encode_member_left(std::string_view room, std::string_view sid, std::string_view user_id,
+                               std::int64_t ts_ms, std::string_view reason);
+
+// Room administration (PROTOCOL-NOTES "Room roles"). Roles are written with their wire
+// names ("moderator"); the encoders take either form.
+
+/// room_kicked, to each removed session: {"room","by","timestamp"}.
+std::string encode_room_kicked(std::string_view room, std::string_view by, std::int64_t ts_ms);
+
+/// member_kicked, the kicker's reply: {"room","user_id","sessions":N}.
+std::string encode_member_kicked(std::string_view room, std::string_view user_id, std::size_t sessions);
+
+/// room_member_role_changed, to every member: {"room","user_id","role","by","timestamp"}.
+std::string encode_member_role_changed(std::string_view room, std::string_view user_id, std::string_view role,
+                                       std::string_view by, std::int64_t ts_ms);
+
+/// member_role_set, the caller's reply: {"room","user_id","role"}.
+std::string encode_member_role_set(std::string_view room, std::string_view user_id, std::string_view role);
+
 struct room_message_out {
   std::string id, room, sender_id;
   message_type type;

@@ -18,7 +18,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-ci}
 build=build-fuzz
 targets_all=(fuzz_websocket_frames fuzz_engineio fuzz_socketio fuzz_json fuzz_client_events
-             fuzz_ws_json fuzz_recovery fuzz_publish_body fuzz_csv_rows fuzz_http_checks)
+             fuzz_ws_json fuzz_recovery fuzz_publish_body fuzz_csv_rows fuzz_http_checks
+             fuzz_jwt fuzz_rbac_policy)
 
 # The dictionaries each target gets (libFuzzer takes one file: they are concatenated).
 dicts_for() {
@@ -31,6 +32,8 @@ dicts_for() {
     fuzz_recovery) echo "socketio engineio json" ;;
     fuzz_csv_rows) echo "csv json" ;;
     fuzz_http_checks) echo http ;;
+    fuzz_jwt) echo "jwt json" ;;
+    fuzz_rbac_policy) echo rbac ;;
   esac
 }
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(g++ cmake make pkg-config libcaf-dev libboost-dev rapidjson-dev libsqlitecpp-dev
-      libsqlite3-dev doctest-dev libjwt-dev nodejs curl ca-certificates
+      libsqlite3-dev doctest-dev libjwt-dev libssl-dev nodejs curl ca-certificates
       clang-14 libfuzzer-14-dev) # the fuzz targets (scripts/fuzz.sh)
 # npm comes with nodesource's nodejs; Debian's own nodejs needs the separate package.
 command -v npm >/dev/null 2>&1 || debs+=(npm)

@@ -25,12 +25,22 @@ struct http_request_info {
   std::string method; // "GET", "POST", ...
   std::string target; // path and query
   std::string body;
+  std::string authorization; // the Authorization header; empty when absent (bounded by http.max-header-bytes)
+  std::string peer_address;  // the client's IP address as text ("127.0.0.1", "::1"); empty if unknown
 };
 
 struct http_response {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::string www_authenticate; // a 401's challenge (RFC 7235: a 401 carries one)
+
+  http_response() = default;
+  http_response(unsigned status_code, std::string type, std::string body_text,
+                std::string challenge = {})
+    : status(status_code), content_type(std::move(type)), body(std::move(body_text)),
+      www_authenticate(std::move(challenge)) {
+  }
 };
 
 using http_responder = std::function<void(http_response)>;

@@ -16,6 +16,7 @@
 #include "actors/net/ws_connection.hpp"
 #include "protocol/engineio.hpp"
 #include "protocol/http_checks.hpp"
+#include "protocol/jwt_verifier.hpp"
 
 namespace qc {
 
@@ -246,8 +247,21 @@ private:
   }
 
   void serve(const http::request<http::string_body>& req, bool keep_alive) {
-    http_request_info info{std::string(req.method_string()), std::string(req.target()),
-                           req.body()};
+    // Two credentials in one request are not a client's doing: refuse rather than pick one.
+    if (req.count(http::field::authorization) > 1) {
+      ++shared_->bad_requests;
+      return answer_and_close(400, "more than one Authorization header");
+    }
+    http_request_info info;
+    info.method = std::string(req.method_string());
+    info.target = std::string(req.target());
+    info.body = req.body();
+    auto authorization = req[http::field::authorization];
+    info.authorization.assign(authorization.data(), authorization.size());
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec)
+      info.peer_address = peer.address().to_string();
     auto version = req.version();
     shared_->hooks.handle_http(
       info, [self = shared_from_this(), keep_alive, version](http_response res) {
@@ -293,6 +307,18 @@ private:
       info.resume_offset = it->second;
     if (auto it = req.find("X-User-Id"); it != req.end())
       info.header_user_id = std::string(it->value());
+    const auto max_token = cfg().auth.max_token_bytes;
+    if (auto it = q.params.find("token"); it != q.params.end()) {
+      info.query_token_too_long = it->second.size() > max_token;
+      if (!info.query_token_too_long)
+        info.query_token = it->second;
+    }
+    if (auto it = req.find(http::field::authorization); it != req.end()) {
+      auto token = protocol::bearer_token(std::string_view(it->value().data(), it->value().size()));
+      info.bearer_token_too_long = token.size() > max_token;
+      if (!info.bearer_token_too_long)
+        info.bearer_token = std::string(token);
+    }
     // Bytes the client sent after its request belong to the WebSocket stream.
     auto early = beast::buffers_to_string(buffer_.data());
     stream_.expires_never();
@@ -332,6 +358,8 @@ private:
     msg->set(http::field::content_type, res.content_type);
     if (res.status == 503)
       msg->set(http::field::retry_after, "1");
+    if (!res.www_authenticate.empty())
+      msg->set(http::field::www_authenticate, res.www_authenticate);
     msg->keep_alive(keep_alive);
     msg->body() = std::move(res.body);
     msg->prepare_payload();

@@ -98,7 +98,8 @@ directory_actor::behavior_type directory_behavior(directory_actor::pointer self,
           return refused;
         }
         auto room = self->spawn(room_behavior, name, caf::actor_cast<directory_actor>(self),
-                                st->cfg->recovery.enabled());
+                                st->cfg->recovery.enabled(),
+                                st->cfg->limits.max_room_role_grants);
         it = st->rooms.emplace(name, room_entry{room, 0, 0}).first;
         ++st->counters.rooms_created;
       }

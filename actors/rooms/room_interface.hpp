@@ -31,6 +31,12 @@ using room_actor = caf::typed_actor<
   // the members present
   caf::replies_to<members_atom>::with<std::vector<member_brief>>,
   caf::replies_to<get_stats_atom>::with<room_stats>,
+  // kick_member: every session of the target user leaves, each told (kicked_atom,
+  // room, frame), the rest see room_member_left with "reason":"kicked"
+  caf::replies_to<kick_atom, kick_request>::with<room_admin_reply>,
+  // set_member_role: stored for the user; its sessions are told (role_changed_atom,
+  // room, role, frame), every other member gets the frame
+  caf::replies_to<set_role_atom, role_request>::with<room_admin_reply>,
   // from the directory: quit if still empty
   caf::reacts_to<retire_atom>>;
 
@@ -39,13 +45,15 @@ struct join_reply {
   bool ok = false;
   room_actor room;            // send room messages here while a member
   std::uint32_t members = 0;  // members after the join
+  std::string room_role;      // the room role granted ("room_member", ...), when ok
   protocol::error_code code = protocol::error_code::subscription_failed; // when !ok
   std::string error;          // why not, when !ok
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, join_reply& x) {
-  return f(caf::meta::type_name("join_reply"), x.ok, x.room, x.members, x.code, x.error);
+  return f(caf::meta::type_name("join_reply"), x.ok, x.room, x.members, x.room_role, x.code,
+           x.error);
 }
 
 } // namespace qc

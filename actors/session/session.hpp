@@ -11,6 +11,9 @@
 //                                             connection cannot take them from its I/O
 //                                             shard, or a closed one passes them back
 //   (get_stats_atom)                          -> connection_stats
+//   (kicked_atom, room, frame)                a room removed it (kick_member): it
+//                                             forgets the room, live and saved
+//   (role_changed_atom, room, role, frame)    its room role there changed
 //   (shutdown_atom)                           closes with 1001 going away, quits
 //   (handover_atom, user_id, anonymous)       -> handover_state (a dropped session hands
 //                                                itself to its client's new session)
@@ -38,6 +41,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/common/access_control.hpp"
 #include "actors/durability/byte_budget.hpp"
 #include "actors/durability/parked_sessions_interface.hpp"
 #include "actors/durability/persistence_interface.hpp"
@@ -62,6 +66,7 @@ struct session_params {
   persistence_actor persistence;         // null: nothing is saved (the conformance server)
   parked_sessions_actor parked_sessions; // null: no recovery
   std::shared_ptr<byte_budget> parked_budget; // what all parked sessions keep; null: unbounded
+  std::shared_ptr<const access_control> access; // JWT verifier and RBAC; never null
 };
 
 caf::behavior session_actor(caf::event_based_actor* self, session_params params);

@@ -30,6 +30,7 @@
 #include "actors/session/session.hpp"
 #include "actors/session/session_state.hpp"
 #include "actors/session/socket_handlers.hpp"
+#include "protocol/auth_wire.hpp"
 #include "protocol/client_events.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/json.hpp"
@@ -42,6 +43,10 @@
 namespace qc::session_detail {
 
 using protocol::error_code;
+
+/// The session's own timer at its token's expiry (+ leeway); carries the arming's number,
+/// so a timer from before a refresh is ignored.
+using token_due_atom = caf::atom_constant<caf::atom("token_due")>;
 
 /// How a client asked to be answered: a Socket.IO ack id, a /ws message id, or not.
 struct ack_token {
@@ -186,6 +191,45 @@ private:
   void handle(const protocol::stream_filter_update& ev, const ack_token& ack);
   void handle(const protocol::publish_ticks& ev, const ack_token& ack);
   void handle(const protocol::request_in& req, const ack_token& ack);
+  void handle(const protocol::auth_refresh& ev, const ack_token& ack);
+
+  // -- tokens (session_token.cpp) ------------------------------------------------------
+
+  /// A token's claims, checked by the broker's current verifier at the current time.
+  protocol::result<protocol::jwt_claims> verify_token(const std::string& token) const;
+
+  /// (Re)arms the expiry timer at token_exp_ + leeway; nothing without a token.
+  void arm_token_timer();
+
+  /// The token expired and no refresh came: error AUTH_TOKEN_EXPIRED, then the
+  /// connection closes (1008; Socket.IO: after a DISCONNECT packet). Not resumable.
+  void on_token_due(std::uint64_t arming);
+
+  // -- room roles and room administration (session_room_admin.cpp) --------------------
+
+  /// This session as a member of `room`, with the room role it asks for: the
+  /// strongest of the policy's g2 lines for its identity there and the default
+  /// (room_member, or room_guest when anonymous). The room may grant more.
+  member_info member_for(const std::string& room) const;
+  void handle(const protocol::kick_member_in& ev, const ack_token& ack);
+  void handle(const protocol::set_member_role_in& ev, const ack_token& ack);
+  /// What a room tells a session about itself: removed by kick_member, or a new role.
+  caf::message_handler room_admin_handlers();
+  /// Kicked: out of the room live and saved (a reconnect does not bring it back).
+  void on_kicked(const std::string& room, const shared_frame& frame);
+  void on_role_changed(const std::string& room, const std::string& role, const shared_frame& frame);
+
+  // -- authorization (session_access.cpp) ---------------------------------------------
+
+  /// May this session do `action` on `object` ("room:<r>", "stream:<s>", "user:<id>",
+  /// "system:stats", "system:rooms")? Asks the current authorizer with the session's
+  /// global roles, its user id and, for a room it is in, its room role there.
+  bool permits(std::string_view object, std::string_view action) const;
+
+  /// PERMISSION_DENIED for `what` ("joining room:x"), on `reply_event` and the ack.
+  void deny(std::string_view reply_event, const std::string& what, const ack_token& ack);
+  /// The same as a request's error response.
+  void deny(const protocol::request_in& req, const std::string& what, const ack_token& ack);
 
   /// Saves (or forgets) a subscription for an identified user, then answers: a client
   /// that saw `subscribed` has it saved, even if the broker is killed right after.
@@ -269,9 +313,13 @@ private:
   // packets above all) is handled before connect_response, the offline messages and
   // the replay are written: they simply wait in the mailbox, in order.
 
-  /// Decides who this is (PROTOCOL.md §2, modes `none` and `header`); empty, or why
-  /// the claimed identity is refused.
-  std::string decide_identity();
+  /// Decides who this is (PROTOCOL.md §2, all four modes) from the upgrade request and,
+  /// on Socket.IO, the CONNECT auth object (`connect_auth`, may be null); nothing, or
+  /// why the connection is refused (AUTH_REQUIRED, AUTH_FAILED, AUTH_TOKEN_EXPIRED).
+  std::optional<protocol::error> decide_identity(const rapidjson::Value* connect_auth);
+
+  /// The one token this connection presented (see protocol::choose_token).
+  protocol::presented_token token_presented(const rapidjson::Value* connect_auth) const;
 
   /// The identity is accepted: resume a parked session if asked to (and possible),
   /// else open a fresh one.
@@ -292,11 +340,13 @@ private:
   bool saves() const;
 
   /// Joins rooms and subscribes streams given back (saved, or from a dropped session)
-  /// with this session's sid, then calls `then`. Snapshots wait in snapshots_.
+  /// with this session's sid, then calls `then`. Snapshots wait in snapshots_. Only
+  /// what the current roles permit (join, subscribe) is restored; `held`: a dropped
+  /// session still holds them under this sid, so the rest is left explicitly.
   void restore_subscriptions(
     const std::vector<std::string>& rooms,
     const std::vector<std::pair<std::string, std::vector<std::string>>>& streams,
-    std::function<void()> then);
+    std::function<void()> then, bool held = false);
 
   /// The CONNECT reply (Socket.IO) and connect_response; from here on the session is live.
   void answer_connect(std::optional<bool> recovered);
@@ -437,6 +487,12 @@ private:
   inbound_budget budget_;
   engineio_heartbeat heartbeat_;
   std::unordered_map<std::string, room_actor> rooms_;
+  // room -> this session's room role there ("room_member", ...), set by join replies and
+  // role changes; a room the session is not in has none.
+  std::unordered_map<std::string, std::string> room_roles_;
+  mutable std::vector<std::string> subjects_; // permits()'s scratch: no allocation per check
+  std::int64_t token_exp_ = 0;     // the token's exp (s since the epoch); 0: no token
+  std::uint64_t token_armings_ = 0; // the expiry timer's number (see token_due_atom)
   std::vector<out_frame> outbox_; // written on the next flush
   std::unordered_map<std::string, std::vector<std::string>> streams_; // symbol -> fields
   // Heap-held: binary packets are rare, and an idle session should not carry an empty

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <variant>
 
+#include "protocol/room_roles.hpp"
+
 namespace qc::session_detail {
 
 // -- templates used here ---------------------------------------------------------------
@@ -82,6 +84,10 @@ void session_core::on_event(const std::string& name, const rapidjson::Value* pay
 }
 
 void session_core::handle(const protocol::subscribe_room& ev, const ack_token& ack) {
+  if (!permits("room:" + ev.room, "join")) {
+    deny("error", "joining room " + ev.room, ack);
+    return;
+  }
   if (auto it = rooms_.find(ev.room); it != rooms_.end()) {
     // Joining twice is harmless, as in Socket.IO; answer with the current count.
     join(ev.room, ack);
@@ -98,10 +104,9 @@ void session_core::handle(const protocol::subscribe_room& ev, const ack_token& a
 }
 
 void session_core::join(const std::string& room, const ack_token& ack) {
-  member_info me{stats_.sid, who_.user_id, who_.roles, caf::actor_cast<caf::actor>(self_)};
   // await: this client's later events wait for the join, so a room_message sent
   // right after a subscribe is never refused as "not in room".
-  self_->request(p_.directory, caf::infinite, join_atom::value, room, me)
+  self_->request(p_.directory, caf::infinite, join_atom::value, room, member_for(room))
     .await(
       [this, room, ack](const join_reply& reply) {
         if (!reply.ok) {
@@ -109,6 +114,7 @@ void session_core::join(const std::string& room, const ack_token& ack) {
           return;
         }
         rooms_[room] = reply.room;
+        room_roles_[room] = reply.room_role;
         auto answer = [this, room, ack, members = reply.members] {
           send_reply("subscribed", protocol::encode_subscribed(room, members), ack);
         };
@@ -122,7 +128,13 @@ void session_core::join(const std::string& room, const ack_token& ack) {
 
 void session_core::handle(const protocol::unsubscribe_room& ev, const ack_token& ack) {
   // Leaving a room one is not in is harmless, as in Socket.IO; it also forgets a
-  // saved room this connection had not joined.
+  // saved room this connection had not joined. Leaving one it is in is checked
+  // (with the room role it still has there).
+  if (rooms_.count(ev.room) > 0 && !permits("room:" + ev.room, "leave")) {
+    deny("error", "leaving room " + ev.room, ack);
+    return;
+  }
+  room_roles_.erase(ev.room);
   if (rooms_.erase(ev.room) > 0)
     track(self_->request(p_.directory, departure_answer_timeout, leave_atom::value, ev.room, stats_.sid));
   auto answer = [this, room = ev.room, ack] {
@@ -136,6 +148,17 @@ void session_core::handle(const protocol::room_message_in& ev, const ack_token& 
   if (it == rooms_.end()) {
     send_error("error", error_code::room_not_found,
                "not a member of room " + ev.room + "; subscribe first", ack);
+    return;
+  }
+  // The protocol has no "everyone" form of target (only a role or a user), so
+  // mention_all is never asked here; a target needs send_targeted as well.
+  const auto object = "room:" + ev.room;
+  if (!permits(object, "send_message")) {
+    deny("error", "sending to room " + ev.room, ack);
+    return;
+  }
+  if ((ev.target.role || ev.target.user_id) && !permits(object, "send_targeted")) {
+    deny("error", "a targeted message in room " + ev.room, ack);
     return;
   }
   protocol::room_message_out out{random_id(12), ev.room,         who_.user_id,
@@ -165,6 +188,10 @@ void session_core::handle(const protocol::ping_in&, const ack_token& ack) {
 // -- market streams ----------------------------------------------------------------
 
 void session_core::handle(const protocol::subscribe_stream& ev, const ack_token& ack) {
+  if (!permits("stream:" + ev.symbol, "subscribe")) {
+    deny("stream_error", "subscribing to " + ev.symbol, ack);
+    return;
+  }
   if (!streams_.count(ev.symbol)
       && streams_.size() >= p_.cfg->limits.max_streams_per_connection) {
     send_error("stream_error", error_code::subscription_failed,
@@ -204,10 +231,16 @@ void session_core::handle(const protocol::stream_filter_update& ev, const ack_to
 }
 
 void session_core::handle(const protocol::publish_ticks& ev, const ack_token& ack) {
-  if (!who_.has_role("publisher") && !who_.has_role("admin")) {
-    send_error("error", error_code::permission_denied,
-               "publish needs the publisher or admin role", ack);
-    return;
+  // One symbol refused refuses the batch: nothing of it is published.
+  std::vector<std::string_view> checked;
+  for (const auto& t : ev.ticks) {
+    if (std::find(checked.begin(), checked.end(), t.symbol) != checked.end())
+      continue;
+    if (!permits("stream:" + t.symbol, "publish")) {
+      deny("error", "publishing " + t.symbol, ack);
+      return;
+    }
+    checked.push_back(t.symbol);
   }
   self_->request(p_.market, caf::infinite, publish_atom::value, tick_batch(ev.ticks))
     .then(
@@ -225,18 +258,30 @@ void session_core::handle(const protocol::request_in& req, const ack_token& ack)
   using protocol::request_action;
   switch (req.action) {
     case request_action::list_rooms:
+      if (!permits("system:rooms", "list")) {
+        deny(req, "listing rooms", ack);
+        return;
+      }
       self_->request(p_.directory, caf::infinite, list_rooms_atom::value)
         .then(
           [this, req, ack](const std::vector<room_brief>& rooms) {
+            // Only the rooms this caller may see (asked when the answer is here, with
+            // the roles of then).
             std::vector<std::pair<std::string, std::uint32_t>> rows;
             rows.reserve(rooms.size());
             for (auto& r : rooms)
-              rows.emplace_back(r.name, r.members);
+              if (permits("room:" + r.name, "view"))
+                rows.emplace_back(r.name, r.members);
             respond_ok(req, protocol::encode_room_list(rows), ack);
           },
           [this, req, ack](const caf::error&) { unavailable(req, ack); });
       return;
     case request_action::room_members:
+      // Before the lookup: a refusal does not tell whether the room exists.
+      if (!permits("room:" + req.room, "list_members")) {
+        deny(req, "listing the members of room " + req.room, ack);
+        return;
+      }
       self_->request(p_.directory, caf::infinite, members_atom::value, req.room)
         .then(
           [this, req, ack](const std::vector<member_brief>& members) {
@@ -245,10 +290,10 @@ void session_core::handle(const protocol::request_in& req, const ack_token& ack)
                             "no room named " + req.room, ack);
               return;
             }
-            std::vector<std::pair<std::string, std::string>> rows;
+            std::vector<protocol::member_row> rows;
             rows.reserve(members.size());
             for (auto& m : members)
-              rows.emplace_back(m.sid, m.user_id);
+              rows.push_back({m.sid, m.user_id, std::string(protocol::room_role_to_wire(m.room_role))});
             respond_ok(req, protocol::encode_room_members(req.room, rows), ack);
           },
           [this, req, ack](const caf::error&) {
@@ -258,6 +303,10 @@ void session_core::handle(const protocol::request_in& req, const ack_token& ack)
           });
       return;
     case request_action::get_subscriptions: {
+      if (!permits("user:" + who_.user_id, "read_saved")) {
+        deny(req, "reading the subscriptions of " + who_.user_id, ack);
+        return;
+      }
       std::vector<std::string> rooms;
       rooms.reserve(rooms_.size());
       for (auto& [name, room] : rooms_)
@@ -286,9 +335,8 @@ void session_core::handle(const protocol::request_in& req, const ack_token& ack)
       return;
     }
     case request_action::get_stats:
-      if (!who_.has_role("admin")) {
-        respond_error(req.request_id, req.trace_id, error_code::permission_denied,
-                      "get_stats needs the admin role", ack);
+      if (!permits("system:stats", "read")) {
+        deny(req, "reading stats", ack);
         return;
       }
     {
@@ -309,6 +357,10 @@ void session_core::handle(const protocol::request_in& req, const ack_token& ack)
       send_targeted(req, ack);
       return;
     case request_action::get_market_data:
+      if (!permits("stream:" + req.symbol, "subscribe")) {
+        deny(req, "reading market data of " + req.symbol, ack);
+        return;
+      }
       self_->request(p_.market, caf::infinite, market_data_atom::value, req.symbol,
                      req.limit.value_or(0), req.before_seq.value_or(0))
         .then(
@@ -322,6 +374,10 @@ void session_core::handle(const protocol::request_in& req, const ack_token& ack)
           [this, req, ack](const caf::error&) { unavailable(req, ack); });
       return;
     case request_action::get_offline_messages:
+      if (!permits("user:" + who_.user_id, "read_offline")) {
+        deny(req, "reading the offline messages of " + who_.user_id, ack);
+        return;
+      }
       pull_offline(req, ack);
       return;
   }
@@ -351,11 +407,11 @@ void session_core::pull_offline(const protocol::request_in& req, const ack_token
 }
 
 void session_core::send_targeted(const protocol::request_in& req, const ack_token& ack) {
-  if (!who_.has_role("admin") && !who_.has_role("publisher")) {
-    respond_error(req.request_id, req.trace_id, error_code::permission_denied,
-                  std::string(protocol::to_string(req.action))
-                    + " needs the publisher or admin role",
-                  ack);
+  const bool to_user = req.action == protocol::request_action::send_to_user;
+  if (to_user ? !permits("user:" + req.user_id, "send_to_user")
+              : !permits("room:" + req.room, "broadcast")) {
+    deny(req, to_user ? "sending to user " + req.user_id : "broadcasting to room " + req.room,
+         ack);
     return;
   }
   auto frame = make_user_frame(

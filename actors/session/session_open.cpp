@@ -26,22 +26,78 @@ bool valid_user_id(std::string_view id) {
 
 } // namespace
 
-std::string session_core::decide_identity() {
+protocol::presented_token
+session_core::token_presented(const rapidjson::Value* connect_auth) const {
+  auto max = p_.cfg->auth.max_token_bytes;
+  auto from_upgrade = [max](const std::string& token, bool too_long) {
+    if (too_long)
+      return protocol::presented_token{protocol::presented_token::state::too_long, {}};
+    return protocol::token_from_text(token, max);
+  };
+  return protocol::choose_token(
+    protocol::token_from_connect_auth(connect_auth, max),
+    from_upgrade(p_.upgrade.bearer_token, p_.upgrade.bearer_token_too_long),
+    from_upgrade(p_.upgrade.query_token, p_.upgrade.query_token_too_long));
+}
+
+std::optional<protocol::error> session_core::decide_identity(const rapidjson::Value* connect_auth) {
+  using protocol::presented_token;
+  const auto& auth = p_.cfg->auth;
   std::string user;
-  if (p_.cfg->auth == auth_mode::header) {
-    user = !p_.upgrade.header_user_id.empty() ? p_.upgrade.header_user_id
-                                              : p_.upgrade.query_user_id;
-    if (!user.empty() && !valid_user_id(user))
-      return "invalid user id";
-    // Guests are anon-<sid>: such an id would be another connection's, and its messages.
-    if (user.starts_with("anon-"))
-      return "user ids starting with anon- are reserved for guests";
+  std::vector<std::string> roles = auth.default_roles;
+  std::int64_t exp = 0;
+  switch (auth.mode) {
+    case auth_mode::jwt:
+    case auth_mode::optional: {
+      auto token = token_presented(connect_auth);
+      switch (token.how) {
+        case presented_token::state::none:
+          if (auth.mode == auth_mode::jwt)
+            return protocol::error{error_code::auth_required,
+                                   "a token is required: CONNECT auth {\"token\"}, ?token= or "
+                                   "Authorization: Bearer"};
+          roles = auth.guest_roles; // optional: a guest
+          break;
+        case presented_token::state::too_long:
+          return protocol::error{error_code::auth_failed,
+                                 "token longer than " + std::to_string(auth.max_token_bytes)
+                                   + " bytes"};
+        case presented_token::state::malformed:
+          return protocol::error{error_code::auth_failed, "auth token must be a non-empty string"};
+        case presented_token::state::given: {
+          auto claims = verify_token(token.token);
+          if (!claims)
+            return claims.error();
+          // The verifier refuses these too; a guest's id is never a token's to claim.
+          if (!valid_user_id(claims->sub) || claims->sub.starts_with("anon-"))
+            return protocol::error{error_code::auth_failed, "token sub is not a usable user id"};
+          user = claims->sub;
+          roles = protocol::global_roles(claims->roles);
+          exp = claims->exp;
+          break;
+        }
+      }
+      break;
+    }
+    case auth_mode::header:
+      user = !p_.upgrade.header_user_id.empty() ? p_.upgrade.header_user_id
+                                                : p_.upgrade.query_user_id;
+      if (!user.empty() && !valid_user_id(user))
+        return protocol::error{error_code::auth_failed, "invalid user id"};
+      // Guests are anon-<sid>: such an id would be another connection's, and its messages.
+      if (user.starts_with("anon-"))
+        return protocol::error{error_code::auth_failed,
+                               "user ids starting with anon- are reserved for guests"};
+      break;
+    case auth_mode::none:
+      break;
   }
   who_.anonymous = user.empty();
   who_.user_id = who_.anonymous ? "anon-" + stats_.sid : user;
-  who_.roles = p_.cfg->default_roles;
+  who_.roles = std::move(roles);
+  token_exp_ = exp;
   stats_.user_id = who_.user_id;
-  return {};
+  return std::nullopt;
 }
 
 void session_core::register_session() {
@@ -58,9 +114,26 @@ bool session_core::saves() const {
   return p_.persistence && !who_.anonymous;
 }
 void session_core::restore_subscriptions(
-  const std::vector<std::string>& rooms,
-  const std::vector<std::pair<std::string, std::vector<std::string>>>& streams,
-  std::function<void()> then) {
+  const std::vector<std::string>& all_rooms,
+  const std::vector<std::pair<std::string, std::vector<std::string>>>& all_streams,
+  std::function<void()> then, bool held) {
+  // Roles may have changed since these were saved (or since the drop): what the
+  // current ones do not permit is skipped, and stays saved for when they do again.
+  std::vector<std::string> rooms;
+  for (const auto& room : all_rooms) {
+    if (permits("room:" + room, "join"))
+      rooms.push_back(room);
+    else if (held) // under our sid at the room: take it out
+      track(self_->request(p_.directory, departure_answer_timeout, leave_atom::value, room,
+                           stats_.sid));
+  }
+  std::vector<std::pair<std::string, std::vector<std::string>>> streams;
+  for (const auto& stream : all_streams) {
+    if (permits("stream:" + stream.first, "subscribe"))
+      streams.push_back(stream);
+    else if (held)
+      self_->send(p_.market, stream_unsub_atom::value, stream.first, stats_.sid);
+  }
   auto room_count = std::min(rooms.size(), p_.cfg->limits.max_rooms_per_connection);
   auto stream_count = std::min(streams.size(), p_.cfg->limits.max_streams_per_connection);
   auto left = std::make_shared<fan_in>(room_count + stream_count);
@@ -69,14 +142,15 @@ void session_core::restore_subscriptions(
     return;
   }
   auto step = [left, then]() mutable { left->arrived(then); };
-  member_info me{stats_.sid, who_.user_id, who_.roles, caf::actor_cast<caf::actor>(self_)};
   for (std::size_t i = 0; i < room_count; ++i) {
     auto room = rooms[i];
-    self_->request(p_.directory, caf::infinite, join_atom::value, room, me)
+    // A resumed session re-derives its room roles from the rooms, which kept them.
+    self_->request(p_.directory, caf::infinite, join_atom::value, room, member_for(room))
       .await(
         [this, room, step](const join_reply& reply) mutable {
           if (reply.ok) {
             rooms_[room] = reply.room;
+            room_roles_[room] = reply.room_role;
             restored_rooms_.push_back(room);
           }
           step();
@@ -180,6 +254,7 @@ void session_core::answer_connect(std::optional<bool> recovered) {
   restored_rooms_.clear();
   restored_streams_.clear();
   enter(session_state::live);
+  arm_token_timer();
 }
 
 void session_core::deliver_offline_queue(offline_batch page) {

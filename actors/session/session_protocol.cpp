@@ -220,8 +220,11 @@ void session_core::on_namespace_connect(const protocol::sio_packet& packet) {
     close(close_code::protocol_error, "second CONNECT while the first is answered");
     return;
   }
-  if (auto refused = decide_identity(); !refused.empty()) {
-    send_raw(protocol::frame_sio_connect_error(refused, "AUTH_FAILED"));
+  // Refused: 44 with the code; the Engine.IO connection stays open, as with the
+  // official server, so the client may CONNECT again with another token.
+  if (auto refused = decide_identity(packet.doc ? &*packet.doc : nullptr)) {
+    send_raw(protocol::frame_sio_connect_error(refused->message,
+                                               protocol::to_string(refused->code)));
     return;
   }
   open_session(protocol::parse_recovery_auth(packet.doc ? &*packet.doc : nullptr));

@@ -87,9 +87,22 @@ void session_core::fit_budget() {
 }
 
 caf::result<handover_state> session_core::hand_over(const std::string& user, bool anonymous) {
-  // A guest's pid is its only credential; an identified user's must match too.
-  if (!who_.anonymous && (anonymous || user != who_.user_id))
+  // A guest's pid is its only credential; an identified user's must match too, and a
+  // new connection decided its identity (its token, or header) before it asked. A guest
+  // session is not an identified user's to take, nor the other way round.
+  if (anonymous != who_.anonymous || (!anonymous && user != who_.user_id)) {
+    // The registry gave our pid away with the question: take it back, so the real
+    // client can still return within the window.
+    self_->request(p_.parked_sessions, caf::infinite, park_atom::value, pid_,
+                   caf::actor_cast<caf::actor>(self_))
+      .then(
+        [this](bool accepted) {
+          if (!accepted) // too many wait already: as in park()
+            expire();
+        },
+        [this](const caf::error&) { expire(); });
     return caf::make_error(caf::sec::invalid_argument, "session belongs to another user");
+  }
   enter(session_state::handing_over);
   handover_state state;
   state.sid = stats_.sid;

@@ -43,14 +43,18 @@ void session_core::ask_for_handover(resume_ptr resume) {
 void session_core::adopt(handover_state state, resume_ptr resume) {
   stats_.sid = state.sid;
   pid_ = state.pid;
+  // The same user (hand_over checked); its roles are the new connection's, from the
+  // token it just presented, and so is the token's expiry.
+  auto roles = std::move(who_.roles);
   who_ = state.who;
+  who_.roles = std::move(roles);
   stats_.user_id = who_.user_id;
   attached_ = saves(); // the dropped session's place at the persistence actor is ours now
   register_session();
   resume->frames = std::move(state.frames);
   resume->overrun = state.overrun;
   restore_subscriptions(state.rooms, state.streams,
-                        [this, resume] { collect_the_tail(resume); });
+                        [this, resume] { collect_the_tail(resume); }, true);
 }
 
 void session_core::collect_the_tail(resume_ptr resume) {

@@ -23,14 +23,14 @@ caf::result<caf::message> drop_unhandled(caf::scheduled_actor* self, caf::messag
 
 caf::message_handler session_core::common_handlers() {
   auto core = owner_.lock();
-  return {
+  return caf::message_handler{
     [core](flush_atom) { core->on_flush_message(); },
     [core](get_stats_atom) { return core->stats(); },
     // Only a parked session hands itself over (its own table answers first).
     [](handover_atom, const std::string&, bool) -> caf::result<handover_state> {
       return caf::make_error(caf::sec::invalid_argument, "session is not waiting for recovery");
     },
-  };
+  }.or_else(room_admin_handlers()); // a kick or a role change reaches a session in any state
 }
 
 // While the socket is open: its frames, its close, the heartbeat and the deadlines.
@@ -62,6 +62,7 @@ caf::behavior session_core::behavior_of(session_state state) {
       return caf::message_handler{
         // The hot path first: a room packet, and the flush that batches its write.
         [core](deliver_atom, const shared_frame& frame) { core->on_deliver(frame); },
+        [core](token_due_atom, std::uint64_t arming) { core->on_token_due(arming); },
       }
         .or_else(common_handlers())
         .or_else(connection_handlers());
@@ -120,9 +121,10 @@ caf::behavior session_core::start(std::shared_ptr<session_core> self_owned) {
   self_->set_default_handler(drop_unhandled);
   if (p_.transport == transport_kind::json) {
     // /ws has no namespace handshake: the connection is the session.
-    if (auto refused = decide_identity(); !refused.empty()) {
-      send_error("error", error_code::auth_failed, refused, {});
-      close(close_code::policy_violation, refused);
+    // Refused: an `error` event with the code, then close 1008 (PROTOCOL.md §2).
+    if (auto refused = decide_identity(nullptr)) {
+      send_error("error", refused->code, refused->message, {});
+      close(close_code::policy_violation, refused->message);
     } else {
       open_session(protocol::recovery_from_query(p_.upgrade.resume, p_.upgrade.resume_offset));
     }
@@ -182,6 +184,7 @@ void session_core::leave_everything() {
     track(self_->request(p_.directory, departure_answer_timeout, leave_atom::value, name,
                          stats_.sid));
   rooms_.clear();
+  room_roles_.clear();
   for (auto& [symbol, fields] : streams_)
     self_->send(p_.market, stream_unsub_atom::value, symbol, stats_.sid);
   streams_.clear();

@@ -3,7 +3,11 @@
 #include "tests/support/broker_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+#include "protocol/base64url.hpp"
+
+#include <array>
 #include <fstream>
+#include <random>
 #include <stdexcept>
 
 namespace qc::scenario {
@@ -25,6 +29,30 @@ broker_target broker_target::start(const std::filesystem::path& binary, const st
              "--stats.cache-ms=0"};
   b.args_.insert(b.args_.end(), args.begin(), args.end());
   b.launch();
+  return b;
+}
+
+broker_target broker_target::start_with_jwt(const std::filesystem::path& binary, const std::string& auth_mode,
+                                           const std::vector<std::string>& args) {
+  // 32 bytes from the system's random source (std::random_device reads /dev/urandom on
+  // Linux), written as quotecast-token --new-secret writes one: base64url text.
+  std::random_device rd;
+  std::string bytes;
+  for (int i = 0; i < 8; ++i) {
+    const std::uint32_t r = rd();
+    bytes.append(reinterpret_cast<const char*>(&r), sizeof r);
+  }
+  const std::string secret = qc::protocol::base64url_encode(bytes);
+  // In a temp dir of its own, removed with the target.
+  auto secret_dir = std::make_unique<qc::test::temp_dir>("qc-scenario-jwt");
+  const auto file = secret_dir->path() / "jwt.secret";
+  std::ofstream(file) << secret << "\n";
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::vector<std::string> all = {"--auth.mode=" + auth_mode, "--auth.jwt-secret-file=" + file.string()};
+  all.insert(all.end(), args.begin(), args.end());
+  broker_target b = start(binary, all);
+  b.secret_dir_ = std::move(secret_dir);
+  b.jwt_secret_ = secret;
   return b;
 }
 

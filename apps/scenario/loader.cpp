@@ -78,6 +78,16 @@ private:
   std::set<std::string> used_;
 };
 
+// An optional "headers" object of name -> string value.
+std::map<std::string, std::string> read_headers(object_reader& r, const std::string& where) {
+  std::map<std::string, std::string> out;
+  if (const Value* h = r.find("headers")) {
+    object_reader hr(*h, where + ".headers");
+    for (auto it = h->MemberBegin(); it != h->MemberEnd(); ++it) out[it->name.GetString()] = hr.string(it->name.GetString());
+  }
+  return out;
+}
+
 client_spec read_client(const std::string& name, const Value& v, const std::string& where) {
   object_reader r(v, where);
   client_spec c;
@@ -90,10 +100,7 @@ client_spec read_client(const std::string& name, const Value& v, const std::stri
   c.auth = r.opt_json("auth");
   if (c.auth && c.kind == transport::ws) r.fail("\"auth\" is for socket.io clients (ws clients use \"query\")");
   c.query = r.opt_string("query").value_or("");
-  if (const Value* h = r.find("headers")) {
-    object_reader hr(*h, where + ".headers");
-    for (auto it = h->MemberBegin(); it != h->MemberEnd(); ++it) c.headers[it->name.GetString()] = hr.string(it->name.GetString());
-  }
+  c.headers = read_headers(r, where);
   c.auto_pong = r.opt_bool("auto_pong").value_or(true);
   r.no_unknown_fields();
   return c;
@@ -181,6 +188,10 @@ step read_step(const Value& v, const std::string& where, const scenario& sc) {
       if (p.client != "http") named.fail("\"status\" is for publish via http");
       p.status = static_cast<int>(*st);
     }
+    if (named.has("headers")) {
+      if (p.client != "http") named.fail("\"headers\" is for publish via http");
+      p.headers = read_headers(named, place);
+    }
     out.summary = "publish via " + p.client;
     out.action = p;
   } else if (verb == "http") {
@@ -194,6 +205,7 @@ step read_step(const Value& v, const std::string& where, const scenario& sc) {
     h.body = named.opt_json("body").value_or("");
     if (auto st = named.opt_int("status")) h.status = static_cast<int>(*st);
     h.response = named.opt_json("response");
+    h.headers = read_headers(named, place);
     out.summary = "http " + line;
     out.action = h;
   }
@@ -231,10 +243,23 @@ scenario load_scenario(const std::filesystem::path& file) {
       if (!args->IsArray()) br.fail("\"args\" must be an array of strings");
       for (const auto& a : args->GetArray()) {
         if (!a.IsString()) br.fail("\"args\" must be an array of strings");
-        sc.broker_args.emplace_back(a.GetString());
+        // "${scenario_dir}": the scenario file's directory, absolute, so a file next to
+        // the scenario (a policy, a key) reaches a broker that runs in a temp directory.
+        std::string arg = a.GetString();
+        const std::string dir_var = "${scenario_dir}";
+        for (auto at = arg.find(dir_var); at != std::string::npos; at = arg.find(dir_var, at))
+          arg.replace(at, dir_var.size(), std::filesystem::absolute(file).parent_path().string());
+        sc.broker_args.push_back(std::move(arg));
       }
     }
     br.no_unknown_fields();
+  }
+  if (const Value* a = top.find("auth")) {
+    object_reader ar(*a, name + ": auth");
+    sc.auth_mode = ar.string("mode");
+    if (sc.auth_mode != "jwt" && sc.auth_mode != "optional")
+      ar.fail("\"mode\" must be \"jwt\" or \"optional\" (header is the default without \"auth\")");
+    ar.no_unknown_fields();
   }
   const Value* clients = top.find("clients");
   if (!clients || !clients->IsObject()) top.fail("needs \"clients\": an object of client name -> client");

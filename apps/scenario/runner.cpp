@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 
 namespace qc::scenario {
 
@@ -15,9 +16,15 @@ using clock = std::chrono::steady_clock;
 ms since(clock::time_point t) { return std::chrono::duration_cast<ms>(clock::now() - t); }
 
 std::optional<broker_target> make_target(const scenario& sc, const run_options& o) {
-  if (!o.url.empty()) return broker_target::at_url(o.url);
+  if (!o.url.empty()) {
+    if (!sc.auth_mode.empty())
+      throw std::runtime_error("\"auth\" scenarios need a broker the runner starts (its JWT secret is made per run), "
+                               "not --url");
+    return broker_target::at_url(o.url);
+  }
   std::vector<std::string> args = o.broker_args;
   args.insert(args.end(), sc.broker_args.begin(), sc.broker_args.end());
+  if (!sc.auth_mode.empty()) return broker_target::start_with_jwt(o.broker_binary, sc.auth_mode, args);
   return broker_target::start(o.broker_binary, args);
 }
 

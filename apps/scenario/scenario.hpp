@@ -80,6 +80,7 @@ struct publish_step {
   std::string ticks;   // one tick object or an array (JSON text)
   std::optional<std::string> ack;  // pattern for the ack (client) or the response body (http)
   std::optional<int> status;       // http only
+  std::map<std::string, std::string> headers;  // http only: extra request headers (Authorization: Bearer ...)
 };
 struct http_step {
   std::string method;
@@ -87,6 +88,7 @@ struct http_step {
   std::string body;  // JSON text; empty: none
   std::optional<int> status;
   std::optional<std::string> response;  // pattern for the response body
+  std::map<std::string, std::string> headers;  // extra request headers (Authorization: Bearer ...)
 };
 
 using step_action = std::variant<connect_step, reconnect_step, emit_step, send_raw_step, expect_step,
@@ -105,6 +107,7 @@ struct scenario {
   std::string name;  // the file's stem
   std::string description;
   std::vector<std::string> broker_args;  // extra flags for a broker the runner starts
+  std::string auth_mode;  // "jwt" or "optional": the runner's broker gets a fresh JWT secret; empty: header
   ms default_timeout{3000};
   std::map<std::string, client_spec> clients;
   std::vector<step> steps;

@@ -200,7 +200,7 @@ void step_executor::do_step(const publish_step& s) {
     emit_with_ack(s.client, "publish", s.ticks, s.ack.value_or("\"$any\""));
     return;
   }
-  http_step h{"POST", "/publish", s.ticks, s.status, s.ack};
+  http_step h{"POST", "/publish", s.ticks, s.status, s.ack, s.headers};
   do_step(h);
 }
 
@@ -208,6 +208,7 @@ void step_executor::do_step(const http_step& s) {
   const auto where = broker_.where();
   std::map<std::string, std::string> headers;
   if (!s.body.empty()) headers["Content-Type"] = "application/json";
+  for (const auto& [k, v] : s.headers) headers[k] = vars_.substitute_text(v);
   auto r = qc::test::http_request(s.method, where.host, where.port, s.target, vars_.substitute_json(s.body), headers,
                                   timeout_);
   if (r.status == 0) throw step_failure("no HTTP answer: " + r.describe());

@@ -20,7 +20,9 @@ struct step_failure : std::runtime_error {
 
 class step_executor {
 public:
-  step_executor(const scenario& sc, broker_target& broker) : sc_(sc), broker_(broker) {}
+  step_executor(const scenario& sc, broker_target& broker) : sc_(sc), broker_(broker) {
+    if (broker.jwt_secret()) vars_.set_jwt_secret(*broker.jwt_secret());
+  }
   ~step_executor();  // drops every connection still open
 
   void run(const step& s);

@@ -1,9 +1,12 @@
 #include "apps/scenario/variables.hpp"
 
+#include "apps/scenario/token_variables.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <chrono>
 #include <optional>
 
 namespace qc::scenario {
@@ -21,6 +24,27 @@ std::optional<std::string> whole_reference(const std::string& s) {
 
 }  // namespace
 
+std::string variables::lookup(const std::string& name) const {
+  if (auto it = values_.find(name); it != values_.end()) return it->second;
+  std::optional<token_variable> token;
+  try {
+    token = parse_token_variable(name);
+  } catch (const bad_token_variable& e) {
+    throw unknown_variable(e.what());
+  }
+  if (!token) throw unknown_variable("variable ${" + name + "} was never captured");
+  if (!jwt_secret_)
+    throw unknown_variable("${" + name + "} needs a JWT broker: add \"auth\": {\"mode\": \"jwt\"} to the scenario "
+                           "(and run it with a broker the runner starts, not --url)");
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  try {
+    return "\"" + mint_token_variable(*token, *jwt_secret_, now) + "\"";  // base64url and dots: no escaping
+  } catch (const bad_token_variable& e) {
+    throw unknown_variable(e.what());
+  }
+}
+
 std::string variables::substitute_text(const std::string& text) const {
   std::string out;
   std::size_t pos = 0;
@@ -30,9 +54,7 @@ std::string variables::substitute_text(const std::string& text) const {
     const auto end = text.find('}', start);
     if (end == std::string::npos) return out + text.substr(pos);
     const std::string name = text.substr(start + 2, end - start - 2);
-    auto it = values_.find(name);
-    if (it == values_.end()) throw unknown_variable("variable ${" + name + "} was never captured");
-    std::string value = it->second;
+    std::string value = lookup(name);
     // A captured string is spliced without its quotes.
     rapidjson::Document d;
     d.Parse(value.c_str());
@@ -58,10 +80,9 @@ std::string variables::substitute_json(const std::string& json_text) const {
       const std::string s = v.GetString();
       if (s.find("${") == std::string::npos) return;
       if (auto name = whole_reference(s)) {
-        auto it = values_.find(*name);
-        if (it == values_.end()) throw unknown_variable("variable ${" + *name + "} was never captured");
+        const std::string json = lookup(*name);
         rapidjson::Document value(&alloc);
-        value.Parse(it->second.c_str());
+        value.Parse(json.c_str());
         v.CopyFrom(value, alloc);
         return;
       }

@@ -8,7 +8,7 @@ const { io } = require('socket.io-client');
 const [bin, port] = [process.argv[2], Number(process.argv[3])];
 const dir = mkdtempSync(tmpdir() + '/qc-bench-');
 writeFileSync(dir + '/empty.ini', '');
-const child = spawn(bin, [`--port=${port}`, '--host=127.0.0.1', `--data-dir=${dir}`, `--config-file=${dir}/empty.ini`, '--auth.mode=header', '--limits.events-per-second=100000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(bin, [`--port=${port}`, '--host=127.0.0.1', `--data-dir=${dir}`, `--config-file=${dir}/empty.ini`, '--auth.mode=header', '--auth.default-roles=["trader","publisher","admin"]', '--limits.events-per-second=100000'], { stdio: ['ignore', 'pipe', 'inherit'] });
 process.on('exit', () => child.kill('SIGKILL'));
 process.on('uncaughtException', e => { console.log('error', String(e)); process.exit(1); });
 await new Promise(r => child.stdout.on('data', d => { if (String(d).includes('listening')) r(); }));

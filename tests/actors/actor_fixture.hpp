@@ -76,6 +76,8 @@ inline caf::behavior stand_in_session(caf::event_based_actor* self, std::string 
   });
   return {
     [](deliver_atom, const shared_frame&) {},
+    [](kicked_atom, const std::string&, const shared_frame&) {},
+    [](role_changed_atom, const std::string&, const std::string&, const shared_frame&) {},
     [](room_done_atom, const std::string&, std::uint32_t) {},
     [](shutdown_atom) {},
   };

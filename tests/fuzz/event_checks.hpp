@@ -10,6 +10,7 @@
 
 #include "protocol/client_events.hpp"
 #include "protocol/names.hpp"
+#include "protocol/room_roles.hpp"
 #include "protocol/server_events.hpp"
 #include "protocol/stream_data.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -101,6 +102,17 @@ inline void check_outcome(const std::variant<protocol::client_event, protocol::e
     check_fields(e->fields, lim);
   } else if (const auto* e = std::get_if<publish_ticks>(&event)) {
     check_ticks(*e, lim);
+  } else if (const auto* e = std::get_if<kick_member_in>(&event)) {
+    FUZZ_CHECK(valid_room_name(e->room));
+    FUZZ_CHECK(e->user_id.empty() != e->sid.empty()); // exactly one names the target
+    FUZZ_CHECK(e->user_id.empty() || short_id(e->user_id));
+    FUZZ_CHECK(e->sid.empty() || short_id(e->sid));
+    FUZZ_CHECK(is_json(encode_member_kicked(e->room, e->user_id, 1)));
+  } else if (const auto* e = std::get_if<set_member_role_in>(&event)) {
+    FUZZ_CHECK(valid_room_name(e->room));
+    FUZZ_CHECK(short_id(e->user_id));
+    FUZZ_CHECK(room_role_from_wire(room_role_to_wire(e->role)) == e->role);
+    FUZZ_CHECK(is_json(encode_member_role_changed(e->room, e->user_id, e->role, "by", 0)));
   } else if (const auto* e = std::get_if<request_in>(&event)) {
     FUZZ_CHECK(short_id(e->request_id) || is_json(e->request_id));
     if (e->trace_id)
@@ -124,6 +136,8 @@ inline void check_outcome(const std::variant<protocol::client_event, protocol::e
     if (e->role)
       FUZZ_CHECK(short_id(*e->role));
     FUZZ_CHECK(is_json(encode_response_ok(e->request_id, e->data_json, 0, e->trace_id)));
+  } else if (const auto* e = std::get_if<auth_refresh>(&event)) {
+    FUZZ_CHECK(!e->token.empty() && e->token.size() <= lim.max_token_bytes);
   }
 }
 

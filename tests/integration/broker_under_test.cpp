@@ -21,6 +21,8 @@ broker_under_test::broker_under_test(std::vector<std::string> extra_args) : dir_
   options.working_dir = dir_.path();
   options.args = {"--port=0", "--host=127.0.0.1", "--data-dir=" + (dir_.path() / "data").string(),
                   "--config-file=" + config.string(), "--auth.mode=header",
+                  // /stats needs system:stats read (admin) since #13; the tests read it.
+                  "--auth.default-roles=[\"trader\",\"publisher\",\"admin\"]",
                   // Each /stats read sees every action before it (no cached snapshot);
                   // stats_test.cpp covers the default cache with its own flag.
                   "--stats.cache-ms=0"};

@@ -23,7 +23,8 @@ std::string quotecast_binary();
 class broker_under_test {
 public:
   // `extra_args` are added after --port=0 --host=127.0.0.1 --data-dir=... --config-file=...
-  // --auth.mode=header --stats.cache-ms=0; a later flag overrides an earlier one.
+  // --auth.mode=header --auth.default-roles=["trader","publisher","admin"] (admin: /stats)
+  // --stats.cache-ms=0; a later flag overrides an earlier one.
   explicit broker_under_test(std::vector<std::string> extra_args = {});
 
   broker_process& process() { return *process_; }

@@ -58,7 +58,7 @@ TEST_CASE("CONNECT is answered with a socket sid and then connect_response") {
   CHECK(j.str("/sid") == sid);
   // No X-User-Id and no user_id parameter: an anonymous identity.
   CHECK(j.str("/user_id") == "anon-" + sid);
-  CHECK(j.text("/roles") == R"(["trader","publisher"])");
+  CHECK(j.text("/roles") == R"(["trader","publisher","admin"])");
   CHECK(j.is_integer("/server_time"));
   CHECK(j.integer("/server_time").value_or(0) > 1700000000000);  // milliseconds, not seconds
   // Sent once, to this connection only.

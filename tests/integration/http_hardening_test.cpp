@@ -473,6 +473,7 @@ TEST_CASE("Out of file descriptors: the accept loop backs off, answers 503 (and 
   options.open_files_limit = 96;
   options.args = {"--port=0", "--host=127.0.0.1", "--data-dir=" + (dir.path() / "data").string(),
                   "--config-file=" + config.string(), "--auth.mode=header",
+                  "--auth.default-roles=[\"admin\"]", // reads /stats below
                   "--http.header-timeout=60000", "--http.refusal-timeout=300",
                   };
   broker_process broker(std::move(options));
@@ -541,4 +542,12 @@ TEST_CASE("Out of file descriptors: the accept loop backs off, answers 503 (and 
   }
   CHECK(served);
   CHECK(broker.running());
+}
+
+TEST_CASE("two Authorization headers are refused with 400, not one of them picked") {
+  broker_under_test broker;
+  raw_http c(broker.port());
+  REQUIRE(c.send("GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer a\r\n"
+                 "Authorization: Bearer b\r\n\r\n"));
+  check_refused_and_closed(c.read_response(5s, true), 400);
 }

@@ -16,7 +16,7 @@ TEST_CASE("/ws: connect_response first, then subscribe, messages and acks") {
   json_doc hello(*welcome);
   CHECK(hello.str("/status") == "connected");
   CHECK(hello.str("/user_id") == "wendy");
-  CHECK(hello.text("/roles") == R"(["trader","publisher"])");
+  CHECK(hello.text("/roles") == R"(["trader","publisher","admin"])");
 
   REQUIRE(w.send("subscribe", R"({"room":"mixed"})", 7));
   auto ack = w.wait_ack(7);

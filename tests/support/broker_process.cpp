@@ -229,6 +229,10 @@ void broker_process::signal_group(int sig) {
   if (::kill(-pid_, sig) != 0) ::kill(pid_, sig);
 }
 
+void broker_process::send_signal(int sig) {
+  if (pid_ > 0 && !reap(false)) ::kill(pid_, sig);
+}
+
 bool broker_process::running() { return pid_ > 0 && !reap(false); }
 
 exit_status broker_process::terminate(std::chrono::milliseconds timeout) {

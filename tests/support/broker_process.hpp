@@ -51,6 +51,8 @@ public:
   exit_status terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // SIGKILL, as in a crash; returns once reaped.
   exit_status kill9();
+  // Sends `sig` (e.g. SIGHUP: reload) to the child and returns at once.
+  void send_signal(int sig);
   bool running();
   // The last lines of stdout and stderr (interleaved as read), for failure messages.
   std::string output_tail() const;

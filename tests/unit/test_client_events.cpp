@@ -534,3 +534,19 @@ TEST_CASE("message_type and request_action names round trip") {
   CHECK(to_string(request_action::get_offline_messages) == "get_offline_messages");
   CHECK_FALSE(parse_request_action("").has_value());
 }
+
+// -- auth_refresh -----------------------------------------------------------------------
+
+TEST_CASE("auth_refresh takes a token string up to limits.max-token-bytes") {
+  auto e = expect_event<auth_refresh>("auth_refresh", R"({"token":"a.b.c"})");
+  CHECK(e.token == "a.b.c");
+  expect_error("auth_refresh", "", error_code::invalid_parameters, "error");
+  expect_error("auth_refresh", "{}", error_code::invalid_parameters, "error");
+  expect_error("auth_refresh", R"({"token":""})", error_code::invalid_parameters, "error");
+  expect_error("auth_refresh", R"({"token":7})", error_code::invalid_parameters, "error");
+  limits small;
+  small.max_token_bytes = 8;
+  expect_event<auth_refresh>("auth_refresh", R"({"token":"12345678"})", small);
+  auto long_one = expect_error("auth_refresh", R"({"token":"123456789"})", error_code::auth_failed, "error", small);
+  CHECK(long_one.err.message.find("8 bytes") != std::string::npos);
+}

@@ -13,8 +13,9 @@ TEST_CASE("encode_room_list lists rooms with member counts, escaped") {
 
 TEST_CASE("encode_room_members names the room, the count and each member") {
   CHECK(encode_room_members("r1", {}) == R"({"room":"r1","count":0,"members":[]})");
-  CHECK(encode_room_members("r1", {{"s1", "alice"}, {"s2", "bob"}})
-        == R"({"room":"r1","count":2,"members":[{"sid":"s1","user_id":"alice"},{"sid":"s2","user_id":"bob"}]})");
+  CHECK(encode_room_members("r1", {{"s1", "alice", "owner"}, {"s2", "bob", "member"}})
+        == R"({"room":"r1","count":2,"members":[{"sid":"s1","user_id":"alice","role":"owner"},)"
+           R"({"sid":"s2","user_id":"bob","role":"member"}]})");
 }
 
 TEST_CASE("encode_subscriptions separates live and saved rooms and streams") {

@@ -89,12 +89,13 @@ TEST_CASE_FIXTURE(serialization_test, "topic_id round-trips every field") {
 }
 
 TEST_CASE_FIXTURE(serialization_test, "member_info round-trips every field, the handle too") {
-  member_info in{"sid-1", "alice", {"trader", "admin"}, first};
+  member_info in{"sid-1", "alice", {"trader", "admin"}, first, "room_moderator"};
   auto out = round_trip(in);
   CHECK(out.sid == in.sid);
   CHECK(out.user_id == in.user_id);
   CHECK(out.roles == in.roles);
   CHECK(out.session == first);
+  CHECK(out.room_role == in.room_role);
 }
 
 TEST_CASE_FIXTURE(serialization_test, "join_reply round-trips every field, the room handle too") {
@@ -104,7 +105,9 @@ TEST_CASE_FIXTURE(serialization_test, "join_reply round-trips every field, the r
   in.members = 12;
   in.code = protocol::error_code::room_not_found; // not the default
   in.error = "the broker's room limit is reached";
+  in.room_role = "room_owner";
   auto out = round_trip(in);
+  CHECK(out.room_role == in.room_role);
   CHECK(out.ok == in.ok);
   CHECK(out.room == in.room);
   CHECK(out.members == in.members);
@@ -118,12 +121,40 @@ TEST_CASE_FIXTURE(serialization_test, "audience, member_brief and room_brief rou
   auto to = round_trip(audience{"trader", "bob"});
   CHECK(to.role == "trader");
   CHECK(to.user_id == "bob");
-  auto m = round_trip(member_brief{"sid-2", "carol"});
+  auto m = round_trip(member_brief{"sid-2", "carol", "room_admin"});
   CHECK(m.sid == "sid-2");
   CHECK(m.user_id == "carol");
+  CHECK(m.room_role == "room_admin");
   auto r = round_trip(room_brief{"lobby", 9});
   CHECK(r.name == "lobby");
   CHECK(r.members == 9);
+}
+
+TEST_CASE_FIXTURE(serialization_test, "kick_request, role_request and room_admin_reply round-trip") {
+  auto k = round_trip(kick_request{"s1", "alice", "bob", "s2"});
+  CHECK(k.caller_sid == "s1");
+  CHECK(k.caller_user == "alice");
+  CHECK(k.target_user == "bob");
+  CHECK(k.target_sid == "s2");
+  auto r = round_trip(role_request{"s1", "alice", "bob", "room_moderator"});
+  CHECK(r.caller_sid == "s1");
+  CHECK(r.caller_user == "alice");
+  CHECK(r.target_user == "bob");
+  CHECK(r.role == "room_moderator");
+  room_admin_reply in;
+  in.ok = true;
+  in.code = protocol::error_code::permission_denied;
+  in.error = "why";
+  in.user_id = "bob";
+  in.sessions = 3;
+  in.role = "room_admin";
+  auto out = round_trip(in);
+  CHECK(out.ok);
+  CHECK(out.code == in.code);
+  CHECK(out.error == in.error);
+  CHECK(out.user_id == in.user_id);
+  CHECK(out.sessions == 3u);
+  CHECK(out.role == in.role);
 }
 
 TEST_CASE_FIXTURE(serialization_test, "room_stats round-trips every field") {
