@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "protocol/auth_wire.hpp"
+
 namespace qc {
 
 namespace {
@@ -70,10 +72,8 @@ std::variant<http_caller, http_refusal> identify_http_caller(const access_contro
   auto claims = verifier->verify(token, now_s);
   if (!claims)
     return unauthorized(claims.error().code, claims.error().message);
-  // A token's room_* roles would hold in every room: they are dropped (rbac_policy.hpp).
-  for (auto& role : claims->roles)
-    if (!role.starts_with("room_"))
-      caller.subjects.push_back(role);
+  // A token's room_* roles would hold in every room: dropped, as at CONNECT.
+  caller.subjects = protocol::global_roles(claims->roles);
   // A user id that is also a role name would be taken for the role: left out.
   if (!access.authorizer()->names_role(claims->sub))
     caller.subjects.push_back(claims->sub);

@@ -63,7 +63,7 @@ std::optional<protocol::error> session_core::decide_identity(const rapidjson::Va
                                  "token longer than " + std::to_string(auth.max_token_bytes)
                                    + " bytes"};
         case presented_token::state::malformed:
-          return protocol::error{error_code::auth_failed, "auth token must be a non-empty string"};
+          return protocol::error{error_code::auth_failed, "auth token must be a string"};
         case presented_token::state::given: {
           auto claims = verify_token(token.token);
           if (!claims)
